@@ -1,0 +1,106 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Parsed once at start-up, validated, frozen.
+ * An invalid value stops start-up with a message that names the variable.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (leave unset for SQLite)')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional(),
+  PARLEY_SECRET: z.string().min(32, 'must be at least 32 characters (use 32 random bytes, e.g. `openssl rand -base64 32`)').optional(),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(25 * 1024 * 1024),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** Base of every link Parley hands out, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Key material for secrets at rest; derive per-purpose keys from it. */
+  readonly secret: Buffer;
+  readonly logLevel: (typeof logLevels)[number];
+  readonly redisUrl: string | undefined;
+  readonly mediaMaxBytes: number;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things worth telling the operator once the logger exists. */
+  warnings: string[];
+}
+
+const secretFileName = 'parley-secret';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const input = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const dataDir = resolve(e.DATA_DIR);
+  let secret: Buffer;
+  if (e.PARLEY_SECRET) {
+    secret = Buffer.from(e.PARLEY_SECRET, 'utf8');
+  } else {
+    const file = join(dataDir, secretFileName);
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(file)) {
+      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      warnings.push(
+        `PARLEY_SECRET is not set: generated one into ${file} (mode 0600). ` +
+          'Back it up with the database: without it, encrypted values cannot be read. ' +
+          'Set PARLEY_SECRET when running more than one node.',
+      );
+    }
+    chmodSync(file, 0o600);
+    secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  }
+  if (!e.PUBLIC_URL) {
+    warnings.push(
+      `PUBLIC_URL is not set: links Parley hands out will start with http://localhost:${e.PORT}. ` +
+        'Set it to the address participants can reach.',
+    );
+  }
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    secret,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    trustProxy: e.TRUST_PROXY === 'true',
+  };
+  return { config: Object.freeze(config), warnings };
+}

@@ -1,0 +1,145 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types as the application sees them. Timestamps are ISO-8601 UTC strings on both
+ * dialects (timestamptz on PostgreSQL, parsed back to ISO strings; text on SQLite).
+ * JSON columns are written as strings and read through `parseJson`.
+ */
+type Timestamp = string;
+type Json = ColumnType<unknown, string, string>;
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  plan: string;
+  rate_limit_per_minute: number | null;
+  logo: string | null;
+  domain: string | null;
+  settings: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: Json;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface ProjectTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  color: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ScriptTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  name: string;
+  description: string | null;
+  status: string;
+  latest_version: number;
+  published_version: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface ScriptVersionTable {
+  id: string;
+  script_id: string;
+  organization_id: string;
+  version: number;
+  status: string;
+  system_prompt: string;
+  questions: Json;
+  settings: Json;
+  changelog: string | null;
+  created_at: Timestamp;
+  published_at: Timestamp | null;
+}
+
+export interface ScriptMediaTable {
+  id: string;
+  organization_id: string;
+  script_id: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  created_at: Timestamp;
+}
+
+export interface CampaignTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  script_id: string;
+  script_version_id: string;
+  name: string;
+  description: string | null;
+  status: string;
+  settings: Json;
+  invite_defaults: Json;
+  metadata: Json;
+  expires_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeyTable {
+  api_key_id: string;
+  key: string;
+  fingerprint: string;
+  state: string;
+  response_status: number | null;
+  response_type: string | null;
+  response_body: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface RateLimitTable {
+  bucket: string;
+  window_start: number;
+  count: number;
+}
+
+export interface JobTable {
+  id: string;
+  name: string;
+  payload: Json;
+  unique_key: string | null;
+  run_at: Timestamp;
+  attempts: Generated<number>;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationTable;
+  api_keys: ApiKeyTable;
+  projects: ProjectTable;
+  scripts: ScriptTable;
+  script_versions: ScriptVersionTable;
+  script_media: ScriptMediaTable;
+  campaigns: CampaignTable;
+  idempotency_keys: IdempotencyKeyTable;
+  rate_limits: RateLimitTable;
+  jobs: JobTable;
+}

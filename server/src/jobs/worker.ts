@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { randomBase62 } from '../core/ids.js';
+import type { JobDefinition, JobRow, Queue } from './queue.js';
+
+export interface WorkerOptions {
+  queue: Queue;
+  definitions: JobDefinition<never>[];
+  logger: FastifyBaseLogger;
+  /** Jobs handled at once by this process. */
+  concurrency?: number;
+  pollMs?: number;
+  lockMs?: number;
+}
+
+/** Claims due jobs and runs their handlers until stopped. */
+export function createWorker(options: WorkerOptions) {
+  const id = `worker-${process.pid}-${randomBase62(6)}`;
+  const byName = new Map(options.definitions.map((d) => [d.name, d as unknown as JobDefinition]));
+  const concurrency = options.concurrency ?? 4;
+  const pollMs = options.pollMs ?? 1000;
+  const lockMs = options.lockMs ?? 5 * 60_000;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  async function runOne(job: JobRow): Promise<void> {
+    const definition = byName.get(job.name);
+    try {
+      if (!definition) throw new Error(`no handler for job ${job.name}`);
+      const payload = definition.payload.parse(options.queue.parsePayload(job));
+      await definition.handle(payload, { id: job.id, attempt: job.attempts });
+      await options.queue.complete(job, definition);
+    } catch (error) {
+      options.logger.warn({ err: error, job: job.id, name: job.name, attempt: job.attempts }, 'job failed');
+      await options.queue.fail(job, error, definition);
+    }
+  }
+
+  /** Runs every due job once; returns how many ran. Tests call this directly. */
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const jobs = await options.queue.claim(id, concurrency, lockMs);
+      if (jobs.length === 0) return total;
+      await Promise.all(jobs.map(runOne));
+      total += jobs.length;
+    }
+  }
+
+  return {
+    id,
+    drain,
+
+    async start(): Promise<void> {
+      for (const d of byName.values()) {
+        if (d.repeatEveryMs) await options.queue.enqueue({ name: d.name, payload: {}, uniqueKey: `recurring:${d.name}` });
+      }
+      running = true;
+      loop = (async () => {
+        while (running) {
+          try {
+            await drain();
+          } catch (error) {
+            options.logger.error({ err: error }, 'worker loop failed; retrying');
+          }
+          if (!running) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pollMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+      })();
+      options.logger.info({ worker: id }, 'worker started');
+    },
+
+    async stop(): Promise<void> {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;

@@ -1,0 +1,36 @@
+export interface MediaType {
+  contentType: string;
+  extension: string;
+  kind: 'image' | 'audio';
+}
+
+const ascii = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).toString('latin1');
+
+/**
+ * Recognises an upload from its first bytes, never from the name or type the client sent.
+ * Only raster images and audio are accepted: nothing a browser would run (no SVG, no HTML).
+ */
+export function sniffMediaType(head: Buffer): MediaType | undefined {
+  if (head.length < 4) return undefined;
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return { contentType: 'image/png', extension: 'png', kind: 'image' };
+  }
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { contentType: 'image/jpeg', extension: 'jpg', kind: 'image' };
+  if (ascii(head, 0, 6) === 'GIF87a' || ascii(head, 0, 6) === 'GIF89a') return { contentType: 'image/gif', extension: 'gif', kind: 'image' };
+  if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return { contentType: 'image/webp', extension: 'webp', kind: 'image' };
+  if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WAVE') return { contentType: 'audio/wav', extension: 'wav', kind: 'audio' };
+  if (ascii(head, 0, 4) === 'OggS') return { contentType: 'audio/ogg', extension: 'ogg', kind: 'audio' };
+  if (ascii(head, 0, 4) === 'fLaC') return { contentType: 'audio/flac', extension: 'flac', kind: 'audio' };
+  if (ascii(head, 0, 3) === 'ID3' || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) {
+    return { contentType: 'audio/mpeg', extension: 'mp3', kind: 'audio' };
+  }
+  if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp' && ['M4A ', 'M4B '].includes(ascii(head, 8, 12))) {
+    return { contentType: 'audio/mp4', extension: 'm4a', kind: 'audio' };
+  }
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
+    return { contentType: 'audio/webm', extension: 'webm', kind: 'audio' };
+  }
+  return undefined;
+}
+
+export const acceptedMediaTypes = 'PNG, JPEG, GIF, WebP images; MP3, WAV, OGG, FLAC, M4A, WebM audio';

@@ -1,0 +1,64 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { createLocalFileStorage, storageRoot } from './adapters/storage/local-file-storage.js';
+import type { Clock } from './core/clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { housekeepingJob } from './jobs/housekeeping.job.js';
+import type { JobDefinition } from './jobs/queue.js';
+import { createQueue } from './jobs/queue.js';
+import { createApiKeyService } from './modules/api-keys/api-key.service.js';
+import { noActivityStats } from './modules/campaigns/campaign-stats.js';
+import { createCampaignService } from './modules/campaigns/campaign.service.js';
+import { createIdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { createOrganizationService } from './modules/organizations/organization.service.js';
+import { createProjectService } from './modules/projects/project.service.js';
+import { createRateLimiter } from './modules/rate-limit/rate-limiter.js';
+import { createSqlRateLimitStore } from './modules/rate-limit/rate-limit.store.js';
+import { createRedisRateLimitStore } from './modules/rate-limit/redis-rate-limit.store.js';
+import { createScriptMediaService } from './modules/scripts/script-media.service.js';
+import { createScriptTransfer } from './modules/scripts/script-transfer.js';
+import { createScriptService } from './modules/scripts/script.service.js';
+
+/**
+ * The composition root: every service is created here, with its dependencies handed to it.
+ * Nothing else constructs services, so this file shows who depends on what.
+ */
+export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: FastifyBaseLogger }) {
+  const { config, db, clock, logger } = deps;
+  const storage = createLocalFileStorage(storageRoot(config.dataDir));
+  const redisStore = config.redisUrl ? createRedisRateLimitStore(config.redisUrl) : undefined;
+
+  const organizations = createOrganizationService({ db, clock, publicUrl: config.publicUrl });
+  const apiKeys = createApiKeyService({ db, clock });
+  const projects = createProjectService({ db, clock });
+  const scripts = createScriptService({ db, clock, projects });
+  const scriptTransfer = createScriptTransfer({ scripts, clock });
+  const scriptMedia = createScriptMediaService({ db, clock, storage, scripts, publicUrl: config.publicUrl });
+  const campaigns = createCampaignService({ db, clock, scripts, projects, stats: noActivityStats });
+  const idempotency = createIdempotencyService({ db, clock });
+  const rateLimiter = createRateLimiter(redisStore ?? createSqlRateLimitStore(db.kysely), clock);
+  const queue = createQueue({ db, clock });
+  const jobs: JobDefinition<never>[] = [housekeepingJob({ idempotency, logger }) as JobDefinition<never>];
+
+  return {
+    config,
+    db,
+    clock,
+    organizations,
+    apiKeys,
+    projects,
+    scripts,
+    scriptTransfer,
+    scriptMedia,
+    campaigns,
+    idempotency,
+    rateLimiter,
+    queue,
+    jobs,
+    async close(): Promise<void> {
+      await redisStore?.close();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
