@@ -25,18 +25,19 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh, migrated database: in-memory SQLite, or a new PostgreSQL database of its own. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   if (!testPostgresUrl) {
     const db = createDatabase({ sqliteFile: ':memory:' });
-    await migrateToLatest(db);
+    if (migrate) await migrateToLatest(db);
     return { db, url: undefined, drop: () => db.destroy() };
   }
   const name = `parley_t_${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(`create database ${name}`));
   const url = new URL(testPostgresUrl);
   url.pathname = `/${name}`;
-  const db = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 5 });
-  await migrateToLatest(db);
+  const db = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 5, onPoolError: () => {} });
+  if (migrate) await migrateToLatest(db);
   return {
     db,
     url: url.toString(),

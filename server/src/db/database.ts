@@ -19,6 +19,7 @@ export interface DatabaseOptions {
   /** A file path, or ':memory:' (tests). */
   sqliteFile: string;
   poolSize?: number;
+  onPoolError?: (error: Error) => void;
 }
 
 /** Timestamps come back as ISO strings and bigints as numbers, as on SQLite. */
@@ -40,6 +41,9 @@ export function createDatabase(options: DatabaseOptions): Db {
       max: options.poolSize ?? 10,
       types: pgTypes as unknown as pg.CustomTypesConfig,
     });
+    // An idle client can fail (server restart, admin shutdown); without a listener the
+    // process would crash. The pool replaces the client on the next checkout.
+    pool.on('error', options.onPoolError ?? ((error) => process.stderr.write(`database connection lost: ${error.message}\n`)));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', destroy: () => kysely.destroy() };
   }

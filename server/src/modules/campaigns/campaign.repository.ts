@@ -10,7 +10,8 @@ export interface CampaignFilter {
   search?: string | undefined;
 }
 
-const sortColumns = { name: 'c.name', createdAt: 'c.created_at', updatedAt: 'c.updated_at' } as const;
+/** Names sort without regard to case, the same on both databases. */
+const sortColumns = { name: sql`lower(c.name)`, createdAt: sql`c.created_at`, updatedAt: sql`c.updated_at` } as const;
 export type CampaignSort = keyof typeof sortColumns;
 
 export function createCampaignRepository(db: Kysely<Database>) {

@@ -136,7 +136,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
   function mergedContent(base: ScriptVersionRow | undefined, input: ScriptContentInput) {
     return {
       system_prompt: input.systemPrompt ?? base?.system_prompt ?? '',
-      questions: input.questions ? toJson(normalizeQuestions(input.questions)) : (base?.questions as string | undefined) ?? '[]',
+      questions: toJson(input.questions ? normalizeQuestions(input.questions) : base ? parseJson(base.questions) : []),
       settings: input.settings ? toJson(input.settings) : (base ? toJson(parseJson(base.settings)) : '{}'),
     };
   }
@@ -255,6 +255,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
         const row = await found(r, organizationId, id);
         const latest = await r.version(id, row.latest_version);
         if (!latest) throw notFound('Script version', String(row.latest_version));
+        if (row.status === 'published' && row.published_version === latest.version) return;
         assertPublishable(parseJson<unknown[]>(latest.questions));
         const at = now();
         if (latest.status === 'draft') await r.updateVersion(latest.id, { status: 'published', published_at: at });

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './app.js';
+import { createCampaign, createPublishedScript, createScript } from './fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+describe('campaigns', () => {
+  it('creates a campaign in the documented shape, pinned to the published script version', async () => {
+    const { api } = await t.newOrg();
+    const project = (await api.post('/v1/projects', { name: 'Research' })).body;
+    const script = await createPublishedScript(api);
+    const expiresAt = new Date(t.clock.now().getTime() + 30 * 86_400_000).toISOString();
+    const res = await api.post('/v1/campaigns', {
+      name: 'Q1 Customer Feedback',
+      description: 'Quarterly feedback interviews with enterprise customers',
+      scriptId: script.id,
+      projectId: project.id,
+      settings: { voice: 'alloy', language: 'en', maxDuration: 1800, requireConsent: true },
+      inviteDefaults: { expiresIn: '7d', emailTemplate: 'default' },
+      metadata: { quarter: 'Q1', budget: 2500, internal: true },
+      expiresAt,
+    });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^cam_/),
+      name: 'Q1 Customer Feedback',
+      description: 'Quarterly feedback interviews with enterprise customers',
+      scriptId: script.id,
+      scriptVersion: 1,
+      projectId: project.id,
+      status: 'active',
+      settings: { voice: 'alloy', language: 'en', maxDuration: 1800, requireConsent: true },
+      inviteDefaults: { expiresIn: '7d', emailTemplate: 'default' },
+      metadata: { quarter: 'Q1', budget: 2500, internal: true },
+      expiresAt,
+      stats: { totalInvites: 0, completedSessions: 0, averageDuration: 0 },
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect((await api.get(`/v1/campaigns/${res.body.id}`)).body).toEqual(res.body);
+  });
+
+  it('keeps the pinned version when the script gets a new published version', async () => {
+    const { api } = await t.newOrg();
+    const script = await createPublishedScript(api);
+    const before = await createCampaign(api, { scriptId: script.id });
+    await api.patch(`/v1/scripts/${script.id}`, { systemPrompt: 'A new persona.' });
+    await api.post(`/v1/scripts/${script.id}/publish`);
+    const after = await createCampaign(api, { scriptId: script.id });
+    expect((await api.get(`/v1/campaigns/${before.id}`)).body.scriptVersion).toBe(1);
+    expect(after.scriptVersion).toBe(2);
+  });
+
+  it('refuses an unpublished, archived, missing or foreign script, and a missing project', async () => {
+    const { api } = await t.newOrg();
+    const other = await t.newOrg();
+    const draft = await createScript(api);
+    const unpublished = await api.post('/v1/campaigns', { name: 'x', scriptId: draft.id });
+    expect(unpublished.status).toBe(422);
+    expect(unpublished.body.error.details.fields[0].path).toBe('scriptId');
+
+    const archived = await createPublishedScript(api);
+    await api.patch(`/v1/scripts/${archived.id}`, { status: 'archived' });
+    expect((await api.post('/v1/campaigns', { name: 'x', scriptId: archived.id })).status).toBe(422);
+
+    expect((await api.post('/v1/campaigns', { name: 'x', scriptId: 'scr_missing0000000000' })).status).toBe(404);
+    const foreign = await createPublishedScript(other.api);
+    expect((await api.post('/v1/campaigns', { name: 'x', scriptId: foreign.id })).status).toBe(404);
+
+    const good = await createPublishedScript(api);
+    const noProject = await api.post('/v1/campaigns', { name: 'x', scriptId: good.id, projectId: 'prj_missing000000000' });
+    expect(noProject.status).toBe(404);
+    expect((await api.get('/v1/campaigns')).body.pagination.total).toBe(0);
+  });
+
+  it('validates fields with 400 for missing ones and 422 for bad values', async () => {
+    const { api } = await t.newOrg();
+    const script = await createPublishedScript(api);
+    const cases: Array<[Record<string, unknown>, number, string]> = [
+      [{ scriptId: script.id }, 400, 'name'],
+      [{ name: 'x' }, 400, 'scriptId'],
+      [{ name: 'x'.repeat(101), scriptId: script.id }, 422, 'name'],
+      [{ name: 'x', description: 'd'.repeat(501), scriptId: script.id }, 422, 'description'],
+      [{ name: 'x', scriptId: script.id, settings: { language: 'xx' } }, 422, 'settings.language'],
+      [{ name: 'x', scriptId: script.id, settings: { maxDuration: -5 } }, 422, 'settings.maxDuration'],
+      [{ name: 'x', scriptId: script.id, inviteDefaults: { expiresIn: 'soon' } }, 422, 'inviteDefaults.expiresIn'],
+      [{ name: 'x', scriptId: script.id, metadata: { nested: { a: 1 } } }, 422, 'metadata.nested'],
+      [{ name: 'x', scriptId: script.id, expiresAt: 'tomorrow' }, 422, 'expiresAt'],
+      [{ name: 'x', scriptId: script.id, expiresAt: '2001-01-01T00:00:00Z' }, 422, 'expiresAt'],
+    ];
+    for (const [body, status, path] of cases) {
+      const res = await api.post('/v1/campaigns', body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.body.error.code).toBe(status === 400 ? 'INVALID_REQUEST' : 'VALIDATION_ERROR');
+      expect(res.body.error.details.fields.map((f: { path: string }) => f.path)).toContain(path);
+    }
+    const tooManyKeys = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    expect((await api.post('/v1/campaigns', { name: 'x', scriptId: script.id, metadata: tooManyKeys })).status).toBe(422);
+    expect((await api.get('/v1/campaigns')).body.pagination.total).toBe(0);
+  });
+
+  it('lists with status, project and search filters, sorting and pagination', async () => {
+    const { api } = await t.newOrg();
+    const script = await createPublishedScript(api);
+    const project = (await api.post('/v1/projects', { name: 'P' })).body;
+    const names = ['Bravo', 'alpha', 'Charlie 100%', 'Delta'];
+    const made = [];
+    for (const name of names) {
+      made.push(await createCampaign(api, { name, scriptId: script.id, ...(name === 'Delta' ? { projectId: project.id } : {}) }));
+      t.clock.advance(1000);
+    }
+    await api.patch(`/v1/campaigns/${made[0].id}`, { status: 'paused' });
+
+    const all = await api.get('/v1/campaigns');
+    expect(all.body.data.map((c: { name: string }) => c.name)).toEqual(['Delta', 'Charlie 100%', 'alpha', 'Bravo']);
+    const byName = await api.get('/v1/campaigns?sort=name&order=asc');
+    expect(byName.body.data.map((c: { name: string }) => c.name.toLowerCase())).toEqual(['alpha', 'bravo', 'charlie 100%', 'delta']);
+    expect((await api.get('/v1/campaigns?sort=updatedAt&order=desc')).body.data[0].name).toBe('Bravo');
+    expect((await api.get('/v1/campaigns?status=paused')).body.data.map((c: { name: string }) => c.name)).toEqual(['Bravo']);
+    expect((await api.get('/v1/campaigns?status=active')).body.pagination.total).toBe(3);
+    expect((await api.get(`/v1/campaigns?projectId=${project.id}`)).body.data.map((c: { name: string }) => c.name)).toEqual(['Delta']);
+    expect((await api.get('/v1/campaigns?search=ALPH')).body.data.map((c: { name: string }) => c.name)).toEqual(['alpha']);
+    expect((await api.get('/v1/campaigns?search=0%25')).body.data.map((c: { name: string }) => c.name)).toEqual(['Charlie 100%']);
+    expect((await api.get('/v1/campaigns?search=%25')).body.pagination.total).toBe(1);
+    const paged = await api.get('/v1/campaigns?limit=2&offset=2');
+    expect(paged.body.pagination).toEqual({ total: 4, limit: 2, offset: 2, hasMore: false });
+    expect((await api.get('/v1/campaigns?limit=2')).body.pagination.hasMore).toBe(true);
+    for (const q of ['status=done', 'sort=id', 'order=up', 'limit=0', 'offset=-1']) {
+      const res = await api.get(`/v1/campaigns?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  it('updates fields, merges settings, and moves between active, paused and archived', async () => {
+    const { api } = await t.newOrg();
+    const campaign = await createCampaign(api, {
+      settings: { language: 'en', requireConsent: true },
+      inviteDefaults: { expiresIn: '7d' },
+      metadata: { team: 'growth', keep: 1 },
+    });
+    t.clock.advance(1000);
+    const res = await api.patch(`/v1/campaigns/${campaign.id}`, {
+      name: 'Renamed',
+      settings: { language: 'fr', requireConsent: null, verifyEmail: true },
+      inviteDefaults: { expiresIn: '2w' },
+      metadata: { team: null, region: 'EU' },
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body).toMatchObject({
+      name: 'Renamed',
+      settings: { language: 'fr', verifyEmail: true },
+      inviteDefaults: { expiresIn: '2w' },
+      metadata: { keep: 1, region: 'EU' },
+    });
+    expect(res.body.settings).not.toHaveProperty('requireConsent');
+    expect(res.body.metadata).not.toHaveProperty('team');
+    expect(Date.parse(res.body.updatedAt)).toBeGreaterThan(Date.parse(campaign.updatedAt));
+
+    for (const status of ['paused', 'active', 'archived', 'active']) {
+      const moved = await api.patch(`/v1/campaigns/${campaign.id}`, { status });
+      expect(moved.status).toBe(200);
+      expect(moved.body.status).toBe(status);
+    }
+    const expiresAt = new Date(t.clock.now().getTime() + 86_400_000).toISOString();
+    expect((await api.put(`/v1/campaigns/${campaign.id}`, { expiresAt })).body.expiresAt).toBe(expiresAt);
+    expect((await api.patch(`/v1/campaigns/${campaign.id}`, { expiresAt: null })).body.expiresAt).toBeNull();
+
+    const before = (await api.get(`/v1/campaigns/${campaign.id}`)).body;
+    for (const body of [
+      { status: 'deleted' },
+      { settings: { language: 'klingon' } },
+      { settings: { reminders: { max: 50 } } },
+      { metadata: { deep: { x: 1 } } },
+      { name: '' },
+      { scriptId: 'scr_x' },
+    ]) {
+      const bad = await api.patch(`/v1/campaigns/${campaign.id}`, body);
+      expect(bad.status, JSON.stringify(body)).toBe(422);
+    }
+    expect((await api.get(`/v1/campaigns/${campaign.id}`)).body).toEqual(before);
+  });
+
+  it('enforces scopes and organization boundaries', async () => {
+    const owner = await t.newOrg();
+    const campaign = await createCampaign(owner.api);
+    const reader = await t.newOrg({ scopes: ['campaigns:read'] });
+    expect((await reader.api.post('/v1/campaigns', { name: 'x', scriptId: 'scr_x' })).status).toBe(403);
+    const ownReader = await owner.api.post('/v1/api-keys', { name: 'read only', scopes: ['campaigns:read'] });
+    const { apiClient } = await import('./app.js');
+    const readOnly = apiClient(t.app, ownReader.body.key);
+    expect((await readOnly.get(`/v1/campaigns/${campaign.id}`)).status).toBe(200);
+    const denied = await readOnly.patch(`/v1/campaigns/${campaign.id}`, { name: 'x' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('INSUFFICIENT_PERMISSIONS');
+
+    const stranger = await t.newOrg();
+    expect((await stranger.api.get(`/v1/campaigns/${campaign.id}`)).status).toBe(404);
+    expect((await stranger.api.patch(`/v1/campaigns/${campaign.id}`, { status: 'paused' })).status).toBe(404);
+    expect((await stranger.api.get('/v1/campaigns')).body.pagination.total).toBe(0);
+    expect((await owner.api.get(`/v1/campaigns/${campaign.id}`)).body.status).toBe('active');
+  });
+});
