@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { buildApp } from './app.js';
@@ -11,7 +12,6 @@ import { createWorker } from './jobs/worker.js';
 import { isScope, scopes as allScopes, type Scope } from './modules/api-keys/scopes.js';
 import { maxEnterpriseRateLimit, plans, type Plan } from './modules/organizations/plans.js';
 import { createServices } from './services.js';
-import { join } from 'node:path';
 
 const usage = `Usage: parley <command> [options]
 
@@ -30,11 +30,12 @@ PUBLIC_URL, PARLEY_SECRET, LOG_LEVEL (see README).`;
 
 class UsageError extends Error {}
 
-function openDatabase(config: Config): Db {
+function openDatabase(config: Config, logger?: pino.Logger): Db {
   return createDatabase({
     databaseUrl: config.databaseUrl,
     sqliteFile: join(config.dataDir, 'parley.db'),
     poolSize: config.databasePoolSize,
+    ...(logger ? { onPoolError: (err: Error) => logger.error({ err }, 'idle database connection failed') } : {}),
   });
 }
 
@@ -42,7 +43,7 @@ async function serve(role: 'api' | 'worker' | 'all'): Promise<void> {
   const { config, warnings } = loadConfig();
   const logger = pino(loggerOptions(config.logLevel));
   for (const warning of warnings) logger.warn(warning);
-  const db = openDatabase(config);
+  const db = openDatabase(config, logger);
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 

@@ -186,7 +186,7 @@ describe('script media', () => {
       ['../../evil.png', 'evil.png'],
       ['..\\..\\windows\\evil.png', 'evil.png'],
       ['/etc/passwd', 'passwd'],
-      ['quote"and;semi.png', 'quote_and_semi.png'],
+      ['<img src=x onerror=alert(1)>.png', '_img src_x onerror_alert_1__.png'],
       ['..', 'upload.png'],
     ];
     for (const [given, kept] of names) {

@@ -52,12 +52,24 @@ export function createScriptMediaService(deps: {
   }
 
   return {
-    /** Streams the upload to storage, then keeps it only if its bytes are an accepted type. */
-    async upload(organizationId: string, scriptId: string, file: { filename?: string; stream: Readable }): Promise<ScriptMedia> {
+    /**
+     * Streams the upload to storage, then keeps it only if it is whole and its bytes are an
+     * accepted type. A multipart parser ends a file stream early at its size limit and marks
+     * it `truncated`, without an error: such a file is refused, never kept cut short.
+     */
+    async upload(
+      organizationId: string,
+      scriptId: string,
+      file: { filename?: string; stream: Readable & { truncated?: boolean } },
+    ): Promise<ScriptMedia> {
       await deps.scripts.get(organizationId, scriptId);
       const id = newId('med');
       const key = `media/${organizationId}/${scriptId}/${id}`;
       const stored = await deps.storage.write(key, file.stream);
+      if (file.stream.truncated) {
+        await deps.storage.remove(key);
+        throw new AppError('PAYLOAD_TOO_LARGE', 'The file is larger than the media upload limit');
+      }
       const type = sniffMediaType(stored.head);
       if (!type || stored.size === 0) {
         await deps.storage.remove(key);
