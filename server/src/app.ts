@@ -1,7 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -14,6 +14,7 @@ import { loggerOptions } from './http/logging.js';
 import { validatorCompiler } from './http/validation.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaign.routes.js';
+import { inviteRoutes } from './modules/invites/invite.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
 import { scriptRoutes } from './modules/scripts/script.routes.js';
@@ -22,10 +23,10 @@ import type { Services } from './services.js';
 export const apiVersion = '0.1.0';
 
 /** Builds the HTTP application: plugins, one error handler, and every module's routes. */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export async function buildApp(services: Services, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
     trustProxy: config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
@@ -85,6 +86,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await v1.register(projectRoutes(services.projects));
       await v1.register(scriptRoutes(services.scripts, services.scriptTransfer, services.scriptMedia, config.mediaMaxBytes));
       await v1.register(campaignRoutes(services.campaigns));
+      await v1.register(inviteRoutes(services.invites));
     },
     { prefix: '/v1' },
   );

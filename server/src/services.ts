@@ -7,7 +7,6 @@ import { housekeepingJob } from './jobs/housekeeping.job.js';
 import type { JobDefinition } from './jobs/queue.js';
 import { createQueue } from './jobs/queue.js';
 import { createApiKeyService } from './modules/api-keys/api-key.service.js';
-import { noActivityStats } from './modules/campaigns/campaign-stats.js';
 import { createCampaignService } from './modules/campaigns/campaign.service.js';
 import { createIdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { createOrganizationService } from './modules/organizations/organization.service.js';
@@ -18,6 +17,12 @@ import { createRedisRateLimitStore } from './modules/rate-limit/redis-rate-limit
 import { createScriptMediaService } from './modules/scripts/script-media.service.js';
 import { createScriptTransfer } from './modules/scripts/script-transfer.js';
 import { createScriptService } from './modules/scripts/script.service.js';
+import { expireInvitesJob } from './jobs/expire-invites.job.js';
+import { noEmailTransport } from './modules/invites/invite-delivery.js';
+import { createInviteStats } from './modules/invites/invite-stats.js';
+import { createTokenVault } from './modules/invites/invite-tokens.js';
+import { createInviteRepository } from './modules/invites/invite.repository.js';
+import { createInviteService } from './modules/invites/invite.service.js';
 
 /**
  * The composition root: every service is created here, with its dependencies handed to it.
@@ -34,11 +39,17 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const scripts = createScriptService({ db, clock, projects });
   const scriptTransfer = createScriptTransfer({ scripts, clock });
   const scriptMedia = createScriptMediaService({ db, clock, storage, scripts, publicUrl: config.publicUrl });
-  const campaigns = createCampaignService({ db, clock, scripts, projects, stats: noActivityStats });
+  const stats = createInviteStats({ repo: createInviteRepository(db.kysely, db.dialect), clock });
+  const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
+  const vault = createTokenVault(config.secret);
+  const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery: noEmailTransport, stats });
   const idempotency = createIdempotencyService({ db, clock });
   const rateLimiter = createRateLimiter(redisStore ?? createSqlRateLimitStore(db.kysely), clock);
   const queue = createQueue({ db, clock });
-  const jobs: JobDefinition<never>[] = [housekeepingJob({ idempotency, logger }) as JobDefinition<never>];
+  const jobs = [
+    housekeepingJob({ idempotency, logger }),
+    expireInvitesJob({ invites, logger }),
+  ] as JobDefinition<never>[];
 
   return {
     config,
@@ -51,6 +62,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     scriptTransfer,
     scriptMedia,
     campaigns,
+    vault,
+    invites,
     idempotency,
     rateLimiter,
     queue,

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { createKeyForOrganization } from '../src/bootstrap.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { loggerOptions } from '../src/http/logging.js';
 import type { Db } from '../src/db/database.js';
 import type { Scope } from '../src/modules/api-keys/scopes.js';
 import type { Plan } from '../src/modules/organizations/plans.js';
@@ -61,7 +62,14 @@ export function apiClient(app: FastifyInstance, key?: string) {
 
 let orgCounter = 0;
 
-async function assemble(database: TestDatabase, dataDir: string, clock: TestClock, env: Record<string, string>, owner: boolean): Promise<TestApp> {
+async function assemble(
+  database: TestDatabase,
+  dataDir: string,
+  clock: TestClock,
+  env: Record<string, string>,
+  owner: boolean,
+  logStream?: NodeJS.WritableStream,
+): Promise<TestApp> {
   const { config } = loadConfig({
     DATA_DIR: dataDir,
     PARLEY_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -69,9 +77,9 @@ async function assemble(database: TestDatabase, dataDir: string, clock: TestCloc
     LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const logger = pino({ level: config.logLevel });
+  const logger = logStream ? pino({ ...loggerOptions('trace') }, logStream) : pino({ level: config.logLevel });
   const services = createServices({ config, db: database.db, clock, logger });
-  const app = await buildApp(services);
+  const app = await buildApp(services, { logger });
   await app.ready();
   const self: TestApp = {
     app,
@@ -102,8 +110,8 @@ async function assemble(database: TestDatabase, dataDir: string, clock: TestCloc
 }
 
 /** A real app on a real, fresh database (SQLite, or PostgreSQL when configured). */
-export async function createTestApp(options: { env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; logStream?: NodeJS.WritableStream } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
-  return assemble(database, dataDir, new TestClock(), options.env ?? {}, true);
+  return assemble(database, dataDir, new TestClock(), options.env ?? {}, true, options.logStream);
 }

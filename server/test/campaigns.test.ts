@@ -37,7 +37,12 @@ describe('campaigns', () => {
       inviteDefaults: { expiresIn: '7d', emailTemplate: 'default' },
       metadata: { quarter: 'Q1', budget: 2500, internal: true },
       expiresAt,
-      stats: { totalInvites: 0, completedSessions: 0, averageDuration: 0 },
+      stats: {
+        totalInvites: 0,
+        completedSessions: 0,
+        averageDuration: 0,
+        invitesByStatus: { pending: 0, started: 0, completed: 0, expired: 0, cancelled: 0 },
+      },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -97,9 +97,9 @@ describe('the parley command', () => {
       expect(server.output()).toContain(`Authorization: Bearer ${key}`);
       const org = await fetch(`http://127.0.0.1:${port}/v1/organization`, { headers: { authorization: `Bearer ${key}` } });
       expect(org.status).toBe(200);
-      expect((await org.json()).plan).toBe('professional');
+      expect(((await org.json()) as { plan: string }).plan).toBe('professional');
       const docs = await fetch(`http://127.0.0.1:${port}/v1/openapi.json`);
-      expect((await docs.json()).openapi).toBe('3.1.0');
+      expect(((await docs.json()) as { openapi: string }).openapi).toBe('3.1.0');
     } finally {
       await server.stop();
     }
@@ -144,7 +144,7 @@ describe('the parley command', () => {
       const denied = await fetch(`http://127.0.0.1:${port}/v1/organization`, { headers: { authorization: `Bearer ${key}` } });
       expect(denied.status).toBe(403);
       const full = await fetch(`http://127.0.0.1:${port}/v1/organization`, { headers: { authorization: `Bearer ${secondKey}` } });
-      expect((await full.json()).name).toBe('Acme Research');
+      expect(((await full.json()) as { name: string }).name).toBe('Acme Research');
     } finally {
       await server.stop();
     }

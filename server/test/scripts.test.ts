@@ -281,9 +281,18 @@ describe('updating a script', () => {
     expect(renamed.body.versions).toHaveLength(1);
 
     const published = await createPublishedScript(api);
-    const res = await api.patch(`/v1/scripts/${published.id}`, { name: 'Published, renamed' });
-    expect(res.body).toMatchObject({ name: 'Published, renamed', version: 1, publishedVersion: 1, hasUnpublishedChanges: false });
+    const project = (await api.post('/v1/projects', { name: 'Home' })).body;
+    const res = await api.patch(`/v1/scripts/${published.id}`, { name: 'Published, renamed', projectId: project.id });
+    expect(res.body).toMatchObject({
+      name: 'Published, renamed',
+      projectId: project.id,
+      version: 1,
+      publishedVersion: 1,
+      hasUnpublishedChanges: false,
+    });
     expect(res.body.versions).toHaveLength(1);
+    const unassigned = await api.patch(`/v1/scripts/${published.id}`, { projectId: null });
+    expect(unassigned.body).toMatchObject({ projectId: null, version: 1 });
   });
 
   it('edits the draft version in place while the script is unpublished', async () => {
@@ -545,6 +554,41 @@ describe('deleting a script', () => {
     expect(kept.status).toBe(200);
     expect(kept.body).toMatchObject({ scriptId: script.id, scriptVersion: 1, status: 'paused' });
     expect((await api.post('/v1/campaigns', { name: 'New', scriptId: script.id })).status).toBe(404);
+  });
+});
+
+describe('concurrent changes', () => {
+  it('opens one draft version when several edits of a published script arrive together', async () => {
+    const { api } = await t.newOrg();
+    const script = await createPublishedScript(api);
+    const edits = await Promise.all([1, 2, 3, 4].map((n) => api.patch(`/v1/scripts/${script.id}`, { systemPrompt: `Edit ${n}` })));
+    for (const edit of edits) expect(edit.status, edit.raw).toBe(200);
+
+    const after = await api.get(`/v1/scripts/${script.id}`);
+    expect(after.body.versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
+      [2, 'draft'],
+      [1, 'published'],
+    ]);
+    expect((await api.get(`/v1/scripts/${script.id}/versions/1`)).body.systemPrompt).toBe(script.systemPrompt);
+  });
+
+  it('never changes a version that a concurrent publish has just published', async () => {
+    const { api } = await t.newOrg();
+    for (let round = 0; round < 20; round++) {
+      const script = await createScript(api);
+      const prompt = `Edited in round ${round}`;
+      const [edited, published] = await Promise.all([
+        api.patch(`/v1/scripts/${script.id}`, { systemPrompt: prompt }),
+        api.post(`/v1/scripts/${script.id}/publish`),
+      ]);
+      expect(edited.status, edited.raw).toBe(200);
+      expect(published.status, published.raw).toBe(200);
+      const v1 = (await api.get(`/v1/scripts/${script.id}/versions/1`)).body;
+      // The edit either went into the draft before it was published, or opened version 2.
+      expect(v1.systemPrompt).toBe(edited.body.version === 1 ? prompt : script.systemPrompt);
+      // What the publish answered as version 1 is what version 1 still holds.
+      if (published.body.version === 1) expect(v1.systemPrompt).toBe(published.body.systemPrompt);
+    }
   });
 });
 

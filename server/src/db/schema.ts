@@ -131,6 +131,36 @@ export interface JobTable {
   created_at: Timestamp;
 }
 
+export interface InviteTable {
+  id: string;
+  organization_id: string;
+  campaign_id: string;
+  token_hash: string;
+  token_encrypted: string;
+  email: string | null;
+  email_normalized: string | null;
+  name: string | null;
+  metadata: Json;
+  status: string;
+  email_status: string;
+  email_template: string | null;
+  reminder_days_before_expiry: number | null;
+  expires_at: Timestamp | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  last_sent_at: Timestamp | null;
+  send_count: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface InviteCounterTable {
+  campaign_id: string;
+  status: string;
+  count: number;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   api_keys: ApiKeyTable;
@@ -142,4 +172,6 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   rate_limits: RateLimitTable;
   jobs: JobTable;
+  invites: InviteTable;
+  invite_counters: InviteCounterTable;
 }

@@ -88,6 +88,15 @@ export const campaignStatsSchema = z.object({
   totalInvites: z.number().int(),
   completedSessions: z.number().int(),
   averageDuration: z.number().describe('Seconds'),
+  invitesByStatus: z
+    .object({
+      pending: z.number().int(),
+      started: z.number().int(),
+      completed: z.number().int(),
+      expired: z.number().int(),
+      cancelled: z.number().int(),
+    })
+    .describe('Invites per status, exact at the time of the request (expiry included)'),
 });
 
 export const campaignSchema = z

@@ -113,7 +113,7 @@ export function createCampaignService(deps: {
   const repo = createCampaignRepository(deps.db.kysely);
 
   async function withStats(rows: CampaignRow[]): Promise<Campaign[]> {
-    const stats = await deps.stats.forCampaigns(rows.map((r) => r.id));
+    const stats = await deps.stats.forCampaigns(rows.map((r) => ({ id: r.id, expiresAt: r.expires_at })));
     return rows.map((r) => toCampaign(r, stats.get(r.id) ?? emptyStats));
   }
 
@@ -125,6 +125,13 @@ export function createCampaignService(deps: {
 
   return {
     get,
+
+    /** The campaign without its figures, for work that only needs its rules (invites). */
+    async load(organizationId: string, id: string): Promise<Campaign> {
+      const row = await repo.find(organizationId, id);
+      if (!row) throw notFound('Campaign', id);
+      return toCampaign(row, emptyStats);
+    },
 
     async create(organizationId: string, input: CreateCampaignInput): Promise<Campaign> {
       assertFuture(input.expiresAt, deps.clock.now());

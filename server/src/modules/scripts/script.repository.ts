@@ -78,6 +78,13 @@ export function createScriptRepository(db: Kysely<Database>) {
         .executeTakeFirst();
     },
     /**
+     * Takes the script's row lock until the transaction ends (PostgreSQL), so writers of one
+     * script take turns: without it, an edit of a draft could land on a version just published.
+     */
+    async lock(organizationId: string, id: string): Promise<void> {
+      await db.selectFrom('scripts').select('id').where('organization_id', '=', organizationId).where('id', '=', id).forUpdate().execute();
+    },
+    /**
      * Moves the script to its next version number and returns it. The update takes the row
      * lock on PostgreSQL, so concurrent writers of one script line up behind each other.
      */

@@ -123,6 +123,13 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
     return row;
   }
 
+  /** A transaction that changes one script, after the writers before it (SQLite has one writer anyway). */
+  const writing = <T>(organizationId: string, id: string, work: (r: ScriptRepository, row: ScriptWithContent) => Promise<T>) =>
+    inTransaction(async (r) => {
+      if (deps.db.dialect === 'postgres') await r.lock(organizationId, id);
+      return work(r, await found(r, organizationId, id));
+    });
+
   async function get(organizationId: string, id: string): Promise<Script> {
     const row = await found(repo, organizationId, id);
     return toScript(row, await repo.versions(id));
@@ -207,8 +214,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
      */
     async update(organizationId: string, id: string, input: UpdateScriptInput): Promise<Script> {
       await checkProject(organizationId, input.projectId);
-      await inTransaction(async (r) => {
-        const row = await found(r, organizationId, id);
+      await writing(organizationId, id, async (r, row) => {
         const status = nextStatus(row, input.status);
         const at = now();
         if (input.systemPrompt !== undefined || input.questions !== undefined || input.settings !== undefined) {
@@ -237,8 +243,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
 
     /** Soft delete: campaigns that pinned a version of it keep working. */
     async remove(organizationId: string, id: string): Promise<void> {
-      await inTransaction(async (r) => {
-        await found(r, organizationId, id);
+      await writing(organizationId, id, async (r) => {
         const active = await r.activeCampaignsUsing(id);
         if (active > 0) {
           throw new AppError('RESOURCE_CONFLICT', `Script ${id} is used by ${active} active campaign(s); pause or archive them first`, {
@@ -251,8 +256,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
 
     /** Publishes the latest version; publishing an already published script changes nothing. */
     async publish(organizationId: string, id: string): Promise<Script> {
-      await inTransaction(async (r) => {
-        const row = await found(r, organizationId, id);
+      await writing(organizationId, id, async (r, row) => {
         const latest = await r.version(id, row.latest_version);
         if (!latest) throw notFound('Script version', String(row.latest_version));
         if (row.status === 'published' && row.published_version === latest.version) return;
@@ -269,8 +273,7 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
       id: string,
       input: ScriptContentInput & { changelog?: string | undefined; publish?: boolean | undefined },
     ): Promise<Script> {
-      await inTransaction(async (r) => {
-        const row = await found(r, organizationId, id);
+      await writing(organizationId, id, async (r, row) => {
         const latest = await r.version(id, row.latest_version);
         const content = mergedContent(latest, input);
         if (input.publish) assertPublishable(JSON.parse(content.questions) as unknown[]);

@@ -1,0 +1,476 @@
+import type { Clock } from '../../core/clock.js';
+import { AppError, notFound, validationError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Db } from '../../db/database.js';
+import { parseJson, toJson } from '../../db/database.js';
+import { metadataSchema, page, type Page } from '../../http/schemas.js';
+import type { CampaignStatsSource } from '../campaigns/campaign-stats.js';
+import type { Campaign, CampaignService } from '../campaigns/campaign.service.js';
+import type { OrganizationService } from '../organizations/organization.service.js';
+import { initialEmailStatus, type EmailStatus, type InviteDelivery } from './invite-delivery.js';
+import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
+import {
+  assertNotExpired, assertTransition, effectiveExpiry, effectiveStatus, type InviteStatus,
+} from './invite-state.js';
+import type { TokenVault } from './invite-tokens.js';
+import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository, type Moment } from './invite.repository.js';
+
+type Metadata = Record<string, string | number | boolean>;
+
+export interface Invite {
+  id: string;
+  campaignId: string;
+  token: string;
+  email: string | null;
+  name: string | null;
+  status: InviteStatus;
+  inviteUrl: string;
+  emailStatus: EmailStatus;
+  expiresAt: string | null;
+  metadata: Metadata;
+  emailTemplate: string | null;
+  reminderDaysBeforeExpiry: number | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  cancelledAt: string | null;
+  lastSentAt: string | null;
+  sendCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewInvite extends ExpiryInput {
+  email?: string | undefined;
+  name?: string | null | undefined;
+  metadata?: Metadata | undefined;
+  emailTemplate?: string | undefined;
+  reminderDaysBeforeExpiry?: number | undefined;
+}
+
+export interface BulkResult {
+  matched: number;
+  changed: number;
+  failedCount: number;
+  failed: Array<{ id: string; code: string; message: string }>;
+}
+
+const maxListedFailures = 1000;
+
+export function createInviteService(deps: {
+  db: Db;
+  clock: Clock;
+  vault: TokenVault;
+  campaigns: CampaignService;
+  organizations: OrganizationService;
+  delivery: InviteDelivery;
+  stats: CampaignStatsSource;
+}) {
+  const repo = createInviteRepository(deps.db.kysely, deps.db.dialect);
+  const inTransaction = <T>(work: (r: InviteRepository, trx: Db['kysely']) => Promise<T>) =>
+    deps.db.kysely.transaction().execute((trx) => work(createInviteRepository(trx, deps.db.dialect), trx));
+  const now = () => deps.clock.now();
+
+  function moment(campaign: Pick<Campaign, 'expiresAt'>): Moment {
+    const at = now();
+    return { now: at.toISOString(), campaignExpired: campaign.expiresAt !== null && Date.parse(campaign.expiresAt) <= at.getTime() };
+  }
+
+  /** The state a reader sees, and the expiry that decides it. */
+  function effective(record: InviteRecord, at = now()) {
+    const expiresAt = effectiveExpiry(record.expires_at, record.campaign_expires_at);
+    return { status: effectiveStatus(record.status as InviteStatus, expiresAt, at), expiresAt };
+  }
+
+  function toInvite(record: InviteRecord, linkBase: string): Invite {
+    const token = deps.vault.reveal(record.token_encrypted);
+    const { status, expiresAt } = effective(record);
+    return {
+      id: record.id,
+      campaignId: record.campaign_id,
+      token,
+      email: record.email,
+      name: record.name,
+      status,
+      inviteUrl: `${linkBase}/interview/${token}`,
+      emailStatus: record.email_status as EmailStatus,
+      expiresAt,
+      metadata: parseJson<Metadata>(record.metadata),
+      emailTemplate: record.email_template,
+      reminderDaysBeforeExpiry: record.reminder_days_before_expiry,
+      startedAt: record.started_at,
+      completedAt: record.completed_at,
+      cancelledAt: record.cancelled_at,
+      lastSentAt: record.last_sent_at,
+      sendCount: record.send_count,
+      createdAt: record.created_at,
+      updatedAt: record.updated_at,
+    };
+  }
+
+  async function linkBase(organizationId: string): Promise<string> {
+    return deps.organizations.linkBase(await deps.organizations.get(organizationId));
+  }
+
+  async function record(organizationId: string, id: string): Promise<InviteRecord> {
+    const found = await repo.find(organizationId, id);
+    if (!found) throw notFound('Invite', id);
+    return found;
+  }
+
+  function assertAcceptsInvites(campaign: Campaign): void {
+    if (campaign.status !== 'active') {
+      throw new AppError('CAMPAIGN_NOT_ACTIVE', `Campaign ${campaign.id} is ${campaign.status} and cannot take invites`, { status: campaign.status });
+    }
+    if (moment(campaign).campaignExpired) {
+      throw new AppError('CAMPAIGN_NOT_ACTIVE', `Campaign ${campaign.id} expired at ${campaign.expiresAt}`, { expiresAt: campaign.expiresAt });
+    }
+  }
+
+  /**
+   * Addresses with an open invite in the campaign. Open invites whose time has run out are
+   * swept first, so an address whose invite expired can be invited again.
+   */
+  async function openInvites(r: InviteRepository, campaign: Campaign, emails: string[]): Promise<Map<string, string>> {
+    const at = now();
+    const rows = await r.openByEmail(campaign.id, emails);
+    const lapsed = rows.filter((row) => effectiveStatus(row.status as InviteStatus, effectiveExpiry(row.expires_at, campaign.expiresAt), at) === 'expired');
+    if (lapsed.length > 0) {
+      const moved = await r.expire(lapsed.map((l) => l.id), at.toISOString());
+      await r.adjustCounters(campaign.id, { pending: -moved.pending, started: -moved.started, expired: moved.pending + moved.started });
+    }
+    const lapsedIds = new Set(lapsed.map((l) => l.id));
+    return new Map(rows.filter((row) => !lapsedIds.has(row.id)).map((row) => [row.email_normalized!, row.id]));
+  }
+
+  /** Builds rows for new invites (tokens included) and inserts them; all or nothing. */
+  async function insertInvites(
+    r: InviteRepository,
+    trx: Db['kysely'],
+    campaign: Campaign,
+    organizationId: string,
+    items: NewInvite[],
+    sendEmail: boolean,
+  ): Promise<InviteRecord[]> {
+    const at = now();
+    const tokens = deps.vault.issue(items.length);
+    const rows = items.map((item, i) => {
+      const email = item.email?.trim() || null;
+      return {
+        id: newId('inv'),
+        organization_id: organizationId,
+        campaign_id: campaign.id,
+        token_hash: tokens[i]!.hash,
+        token_encrypted: tokens[i]!.encrypted,
+        email,
+        email_normalized: email?.toLowerCase() ?? null,
+        name: item.name?.trim() || null,
+        metadata: toJson(item.metadata ?? {}),
+        status: 'pending',
+        email_status: initialEmailStatus(deps.delivery, sendEmail, email),
+        email_template: item.emailTemplate ?? (typeof campaign.inviteDefaults.emailTemplate === 'string' ? campaign.inviteDefaults.emailTemplate : null),
+        reminder_days_before_expiry: item.reminderDaysBeforeExpiry ??
+          (typeof campaign.inviteDefaults.reminderDaysBeforeExpiry === 'number' ? campaign.inviteDefaults.reminderDaysBeforeExpiry : null),
+        expires_at: resolveExpiry(item, campaign.inviteDefaults.expiresIn, at),
+        started_at: null,
+        completed_at: null,
+        cancelled_at: null,
+        last_sent_at: null,
+        send_count: 0,
+        created_at: at.toISOString(),
+        updated_at: at.toISOString(),
+      };
+    });
+    const inserted = await r.insertMany(rows);
+    if (inserted.size !== rows.length) {
+      const lost = rows.find((row) => !inserted.has(row.id))!;
+      throw new AppError('RESOURCE_CONFLICT', `${lost.email} already has an open invite in this campaign`, { email: lost.email });
+    }
+    await r.adjustCounters(campaign.id, { pending: rows.length });
+    const queued = rows.filter((row) => row.email_status === 'queued').map((row) => row.id);
+    if (queued.length > 0) await deps.delivery.enqueue(trx, queued, 'invite', {});
+    return rows.map((row) => ({ ...row, campaign_expires_at: campaign.expiresAt }));
+  }
+
+  function requireEmail(item: NewInvite, sendEmail: boolean, path: string): void {
+    if (sendEmail && !item.email) {
+      throw new AppError('INVALID_REQUEST', `${path}: an email address is required when sendEmail is true`, {
+        location: 'body',
+        fields: [{ path, message: 'required when sendEmail is true', code: 'invalid_type' }],
+      });
+    }
+  }
+
+  /** Applies one invite's part of a bulk action; returns an error for the report, or nothing. */
+  async function eachSelected(
+    organizationId: string,
+    campaignId: string,
+    selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined },
+    act: (r: InviteRepository, trx: Db['kysely'], invite: InviteRecord, campaign: Campaign) => Promise<Partial<Record<InviteStatus, number>> | void>,
+  ): Promise<BulkResult> {
+    const campaign = await deps.campaigns.load(organizationId, campaignId);
+    const result: BulkResult = { matched: 0, changed: 0, failedCount: 0, failed: [] };
+    const fail = (id: string, code: string, message: string) => {
+      result.failedCount++;
+      if (result.failed.length < maxListedFailures) result.failed.push({ id, code, message });
+    };
+    const seen = new Set<string>();
+    const filter: InviteFilter = { ...selection.filter, ...(selection.ids ? { ids: selection.ids } : {}) };
+    for await (const batch of repo.scan(campaign.id, filter, moment(campaign), 500)) {
+      await inTransaction(async (r, trx) => {
+        const deltas: Partial<Record<InviteStatus, number>> = {};
+        for (const invite of batch) {
+          seen.add(invite.id);
+          result.matched++;
+          try {
+            const delta = await act(r, trx, invite, campaign);
+            for (const [s, d] of Object.entries(delta ?? {})) deltas[s as InviteStatus] = (deltas[s as InviteStatus] ?? 0) + d;
+            result.changed++;
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            fail(invite.id, error.code, error.message);
+          }
+        }
+        await r.adjustCounters(campaign.id, deltas);
+      });
+    }
+    for (const id of selection.ids ?? []) {
+      if (!seen.has(id)) fail(id, 'RESOURCE_NOT_FOUND', `Invite ${id} was not found in campaign ${campaign.id}`);
+    }
+    return result;
+  }
+
+  async function cancelOne(r: InviteRepository, invite: InviteRecord): Promise<Partial<Record<InviteStatus, number>>> {
+    const { status } = effective(invite);
+    assertTransition(status, 'cancelled', 'cancelled');
+    const at = now().toISOString();
+    if (!(await r.transition(invite.id, invite.status as InviteStatus, { status: 'cancelled', cancelled_at: at, updated_at: at }))) {
+      throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being cancelled; try again');
+    }
+    return { [invite.status]: -1, cancelled: 1 };
+  }
+
+  async function extendOne(r: InviteRepository, invite: InviteRecord, input: ExpiryInput): Promise<Partial<Record<InviteStatus, number>>> {
+    const { status } = effective(invite);
+    if (status === 'completed' || status === 'cancelled') {
+      throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite cannot be extended`, { status });
+    }
+    const at = now();
+    if (invite.campaign_expires_at && Date.parse(invite.campaign_expires_at) <= at.getTime()) {
+      throw new AppError('INVITE_EXPIRED', `The campaign expired at ${invite.campaign_expires_at}; extend the campaign first`, {
+        campaignExpiresAt: invite.campaign_expires_at,
+      });
+    }
+    const expiresAt = resolveExpiry(input, undefined, at);
+    const iso = at.toISOString();
+    if (invite.status === 'expired') {
+      // Back to where it was before time ran out: started if the participant had begun.
+      const back: InviteStatus = invite.started_at ? 'started' : 'pending';
+      if (!(await r.transition(invite.id, 'expired', { status: back, expires_at: expiresAt, updated_at: iso }))) {
+        throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being extended; try again');
+      }
+      return { expired: -1, [back]: 1 };
+    }
+    await r.update(invite.id, { expires_at: expiresAt, updated_at: iso });
+    return {};
+  }
+
+  async function resendOne(r: InviteRepository, trx: Db['kysely'], invite: InviteRecord, campaign: Campaign, message?: string): Promise<void> {
+    const { status } = effective(invite);
+    assertNotExpired(status, 'resent');
+    if (status === 'completed' || status === 'cancelled') {
+      throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite cannot be resent`, { status });
+    }
+    if (campaign.status !== 'active') {
+      throw new AppError('CAMPAIGN_NOT_ACTIVE', `Campaign ${campaign.id} is ${campaign.status}`, { status: campaign.status });
+    }
+    if (!invite.email) throw validationError('email', 'this invite has no email address; share its link instead');
+    const emailStatus = initialEmailStatus(deps.delivery, true, invite.email);
+    await r.update(invite.id, { email_status: emailStatus, updated_at: now().toISOString() });
+    if (emailStatus === 'queued') await deps.delivery.enqueue(trx, [invite.id], 'resend', { message });
+  }
+
+  return {
+    toInvite,
+    effective,
+
+    async create(organizationId: string, campaignId: string, input: NewInvite & { sendEmail?: boolean | undefined }): Promise<Invite> {
+      const campaign = await deps.campaigns.load(organizationId, campaignId);
+      assertAcceptsInvites(campaign);
+      const sendEmail = input.sendEmail ?? true;
+      requireEmail(input, sendEmail, 'email');
+      const base = await linkBase(organizationId);
+      const [created] = await inTransaction(async (r, trx) => {
+        if (input.email) {
+          const existing = (await openInvites(r, campaign, [input.email.trim().toLowerCase()])).get(input.email.trim().toLowerCase());
+          if (existing) {
+            throw new AppError('RESOURCE_CONFLICT', `${input.email} already has an open invite in this campaign`, { existingInviteId: existing });
+          }
+        }
+        return insertInvites(r, trx, campaign, organizationId, [input], sendEmail);
+      });
+      return toInvite(created!, base);
+    },
+
+    /** Up to 500 at once, all or nothing: any invalid item rejects the request, with every item's reason. */
+    async createMany(
+      organizationId: string,
+      campaignId: string,
+      input: { invites: NewInvite[]; sendEmail?: boolean | undefined; expiresIn?: string | undefined; expiresAt?: string | undefined; emailTemplate?: string | undefined },
+    ): Promise<Invite[]> {
+      const campaign = await deps.campaigns.load(organizationId, campaignId);
+      assertAcceptsInvites(campaign);
+      const sendEmail = input.sendEmail ?? true;
+      const items = input.invites.map((item) => ({
+        ...item,
+        expiresIn: item.expiresIn ?? input.expiresIn,
+        expiresAt: item.expiresAt ?? input.expiresAt,
+        emailTemplate: item.emailTemplate ?? input.emailTemplate,
+      }));
+      items.forEach((item, i) => requireEmail(item, sendEmail, `invites.${i}.email`));
+      const base = await linkBase(organizationId);
+      const created = await inTransaction(async (r, trx) => {
+        const emails = items.map((i) => i.email?.trim().toLowerCase()).filter((e): e is string => !!e);
+        const open = await openInvites(r, campaign, [...new Set(emails)]);
+        const firstIndex = new Map<string, number>();
+        const fields: Array<{ path: string; message: string; code: string }> = [];
+        items.forEach((item, i) => {
+          const email = item.email?.trim().toLowerCase();
+          if (!email) return;
+          if (open.has(email)) fields.push({ path: `invites.${i}.email`, message: `${email} already has an open invite in this campaign`, code: 'duplicate' });
+          else if (firstIndex.has(email)) fields.push({ path: `invites.${i}.email`, message: `${email} also appears at invites.${firstIndex.get(email)}`, code: 'duplicate' });
+          else firstIndex.set(email, i);
+        });
+        if (fields.length > 0) {
+          throw new AppError('VALIDATION_ERROR', `${fields.length} invite(s) cannot be created; nothing was created`, { location: 'body', fields });
+        }
+        return insertInvites(r, trx, campaign, organizationId, items, sendEmail);
+      });
+      return created.map((row) => toInvite(row, base));
+    },
+
+    async get(organizationId: string, id: string): Promise<Invite> {
+      return toInvite(await record(organizationId, id), await linkBase(organizationId));
+    },
+
+    async list(organizationId: string, campaignId: string, filter: InviteFilter, limit: number, offset: number): Promise<Page<Invite>> {
+      const campaign = await deps.campaigns.load(organizationId, campaignId);
+      const at = moment(campaign);
+      const onlyStatus = !filter.email && !filter.metadata;
+      const [rows, total, base] = await Promise.all([
+        repo.list(campaign.id, filter, at, limit, offset),
+        onlyStatus ? countFromStats(campaign, filter.status) : repo.count(campaign.id, filter, at),
+        linkBase(organizationId),
+      ]);
+      return page(rows.map((row) => toInvite(row, base)), total, limit, offset);
+    },
+
+    async update(
+      organizationId: string,
+      id: string,
+      input: { name?: string | null | undefined; metadata?: Record<string, unknown> | undefined; reminderDaysBeforeExpiry?: number | null | undefined },
+    ): Promise<Invite> {
+      const invite = await record(organizationId, id);
+      assertNotExpired(effective(invite).status, 'changed');
+      let metadata: Metadata | undefined;
+      if (input.metadata) {
+        const merged: Record<string, unknown> = { ...parseJson<Metadata>(invite.metadata) };
+        for (const [k, v] of Object.entries(input.metadata)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        const parsed = metadataSchema.safeParse(merged);
+        if (!parsed.success) throw validationError('metadata', parsed.error.issues[0]!.message);
+        metadata = parsed.data;
+      }
+      await repo.update(id, {
+        ...(input.name !== undefined ? { name: input.name?.trim() || null } : {}),
+        ...(metadata ? { metadata: toJson(metadata) } : {}),
+        ...(input.reminderDaysBeforeExpiry !== undefined ? { reminder_days_before_expiry: input.reminderDaysBeforeExpiry } : {}),
+        updated_at: now().toISOString(),
+      });
+      return toInvite(await record(organizationId, id), await linkBase(organizationId));
+    },
+
+    async cancel(organizationId: string, id: string): Promise<Invite> {
+      const invite = await record(organizationId, id);
+      await inTransaction(async (r) => r.adjustCounters(invite.campaign_id, await cancelOne(r, invite)));
+      return toInvite(await record(organizationId, id), await linkBase(organizationId));
+    },
+
+    async extend(organizationId: string, id: string, input: ExpiryInput): Promise<Invite> {
+      const invite = await record(organizationId, id);
+      await inTransaction(async (r) => r.adjustCounters(invite.campaign_id, await extendOne(r, invite, input)));
+      return toInvite(await record(organizationId, id), await linkBase(organizationId));
+    },
+
+    async resend(organizationId: string, id: string, message?: string): Promise<Invite> {
+      const invite = await record(organizationId, id);
+      const campaign = await deps.campaigns.load(organizationId, invite.campaign_id);
+      await inTransaction((r, trx) => resendOne(r, trx, invite, campaign, message));
+      return toInvite(await record(organizationId, id), await linkBase(organizationId));
+    },
+
+    bulkCancel: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }) =>
+      eachSelected(organizationId, campaignId, selection, (r, _trx, invite) => cancelOne(r, invite)),
+
+    bulkExtend: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }, input: ExpiryInput) =>
+      eachSelected(organizationId, campaignId, selection, (r, _trx, invite) => extendOne(r, invite, input)),
+
+    bulkResend: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }, message?: string) =>
+      eachSelected(organizationId, campaignId, selection, (r, trx, invite, campaign) => resendOne(r, trx, invite, campaign, message)),
+
+    /** The participant began (POST from the interview page): pending → started, exactly once. */
+    async recordStart(inviteId: string): Promise<boolean> {
+      const at = now().toISOString();
+      return inTransaction(async (r) => {
+        const invite = await r.findAnywhere(inviteId);
+        if (!invite) throw notFound('Invite', inviteId);
+        assertTransition(effective(invite).status, 'started', 'started');
+        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, updated_at: at }))) return false;
+        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1 });
+        return true;
+      });
+    },
+
+    /** The participant submitted the last answer: started → completed. */
+    async recordCompletion(inviteId: string): Promise<void> {
+      const at = now().toISOString();
+      await inTransaction(async (r) => {
+        const invite = await r.findAnywhere(inviteId);
+        if (!invite) throw notFound('Invite', inviteId);
+        assertTransition(effective(invite).status, 'completed', 'completed');
+        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, updated_at: at }))) {
+          throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
+        }
+        await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
+      });
+    },
+
+    /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */
+    async sweepExpired(batchSize = 1000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const at = now().toISOString();
+        const lapsed = await repo.lapsed(at, batchSize);
+        if (lapsed.length === 0) return total;
+        const byCampaign = new Map<string, string[]>();
+        for (const row of lapsed) byCampaign.set(row.campaign_id, [...(byCampaign.get(row.campaign_id) ?? []), row.id]);
+        await inTransaction(async (r) => {
+          for (const [campaignId, ids] of byCampaign) {
+            const moved = await r.expire(ids, at);
+            await r.adjustCounters(campaignId, { pending: -moved.pending, started: -moved.started, expired: moved.pending + moved.started });
+          }
+        });
+        total += lapsed.length;
+        if (lapsed.length < batchSize) return total;
+      }
+    },
+  };
+
+  async function countFromStats(campaign: Campaign, status: InviteStatus | undefined): Promise<number> {
+    const stats = (await deps.stats.forCampaigns([{ id: campaign.id, expiresAt: campaign.expiresAt }])).get(campaign.id)!;
+    return status ? stats.invitesByStatus[status] : stats.totalInvites;
+  }
+}
+
+export type InviteService = ReturnType<typeof createInviteService>;
