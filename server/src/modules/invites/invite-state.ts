@@ -37,15 +37,27 @@ export function effectiveStatus(stored: InviteStatus, expiresAt: string | null, 
   return stored;
 }
 
-/** Throws the API's answer for an action the invite's current state does not allow. */
-export function assertTransition(from: InviteStatus, to: InviteStatus, action: string): void {
-  if (canTransition(from, to)) return;
-  if (from === 'expired') {
-    throw new AppError('INVITE_EXPIRED', `The invite has expired and cannot be ${action}; extend its expiry first`, {
-      status: from,
-    });
+/** What each action may start from; every one of them follows an edge of the lifecycle above. */
+const actions = {
+  start: { from: ['pending'], verb: 'started' },
+  complete: { from: ['started'], verb: 'completed' },
+  cancel: { from: ['pending', 'started'], verb: 'cancelled' },
+  extend: { from: ['pending', 'started', 'expired'], verb: 'extended' },
+} as const satisfies Record<string, { from: readonly InviteStatus[]; verb: string }>;
+
+export type InviteAction = keyof typeof actions;
+
+/**
+ * Throws the API's answer when the invite's (effective) state does not allow the action:
+ * 409 INVITE_EXPIRED from expired, 409 INVALID_STATE_TRANSITION from anything else.
+ */
+export function assertCan(action: InviteAction, status: InviteStatus): void {
+  const rule = actions[action];
+  if ((rule.from as readonly InviteStatus[]).includes(status)) return;
+  if (status === 'expired') {
+    throw new AppError('INVITE_EXPIRED', `The invite has expired and cannot be ${rule.verb}; extend its expiry first`, { status });
   }
-  throw new AppError('INVALID_STATE_TRANSITION', `A ${from} invite cannot be ${action}`, { status: from, wanted: to });
+  throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite cannot be ${rule.verb}`, { status, action });
 }
 
 /** Refuses changes to an invite that has expired (extending is the way back). */

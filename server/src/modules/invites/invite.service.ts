@@ -9,9 +9,7 @@ import type { Campaign, CampaignService } from '../campaigns/campaign.service.js
 import type { OrganizationService } from '../organizations/organization.service.js';
 import { initialEmailStatus, type EmailStatus, type InviteDelivery } from './invite-delivery.js';
 import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
-import {
-  assertNotExpired, assertTransition, effectiveExpiry, effectiveStatus, type InviteStatus,
-} from './invite-state.js';
+import { assertCan, assertNotExpired, effectiveExpiry, effectiveStatus, type InviteStatus } from './invite-state.js';
 import type { TokenVault } from './invite-tokens.js';
 import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository, type Moment } from './invite.repository.js';
 
@@ -240,8 +238,7 @@ export function createInviteService(deps: {
   }
 
   async function cancelOne(r: InviteRepository, invite: InviteRecord): Promise<Partial<Record<InviteStatus, number>>> {
-    const { status } = effective(invite);
-    assertTransition(status, 'cancelled', 'cancelled');
+    assertCan('cancel', effective(invite).status);
     const at = now().toISOString();
     if (!(await r.transition(invite.id, invite.status as InviteStatus, { status: 'cancelled', cancelled_at: at, updated_at: at }))) {
       throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being cancelled; try again');
@@ -250,10 +247,7 @@ export function createInviteService(deps: {
   }
 
   async function extendOne(r: InviteRepository, invite: InviteRecord, input: ExpiryInput): Promise<Partial<Record<InviteStatus, number>>> {
-    const { status } = effective(invite);
-    if (status === 'completed' || status === 'cancelled') {
-      throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite cannot be extended`, { status });
-    }
+    assertCan('extend', effective(invite).status);
     const at = now();
     if (invite.campaign_expires_at && Date.parse(invite.campaign_expires_at) <= at.getTime()) {
       throw new AppError('INVITE_EXPIRED', `The campaign expired at ${invite.campaign_expires_at}; extend the campaign first`, {
@@ -425,7 +419,7 @@ export function createInviteService(deps: {
       return inTransaction(async (r) => {
         const invite = await r.findAnywhere(inviteId);
         if (!invite) throw notFound('Invite', inviteId);
-        assertTransition(effective(invite).status, 'started', 'started');
+        assertCan('start', effective(invite).status);
         if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, updated_at: at }))) return false;
         await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1 });
         return true;
@@ -438,7 +432,7 @@ export function createInviteService(deps: {
       await inTransaction(async (r) => {
         const invite = await r.findAnywhere(inviteId);
         if (!invite) throw notFound('Invite', inviteId);
-        assertTransition(effective(invite).status, 'completed', 'completed');
+        assertCan('complete', effective(invite).status);
         if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, updated_at: at }))) {
           throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
         }
