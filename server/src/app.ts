@@ -15,6 +15,7 @@ import { validatorCompiler } from './http/validation.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaign.routes.js';
 import { inviteRoutes } from './modules/invites/invite.routes.js';
+import { inviteTransferRoutes } from './modules/invites/invite-transfer.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
 import { scriptRoutes } from './modules/scripts/script.routes.js';
@@ -87,6 +88,14 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(scriptRoutes(services.scripts, services.scriptTransfer, services.scriptMedia, config.mediaMaxBytes));
       await v1.register(campaignRoutes(services.campaigns));
       await v1.register(inviteRoutes(services.invites));
+      await v1.register(
+        inviteTransferRoutes({
+          importer: services.inviteImporter,
+          exporter: services.inviteExporter,
+          sharing: services.inviteSharing,
+          importMaxBytes: config.importMaxBytes,
+        }),
+      );
     },
     { prefix: '/v1' },
   );

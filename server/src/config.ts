@@ -25,6 +25,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(25 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 ** 3).default(256 * 1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });
 
@@ -41,6 +42,8 @@ export interface Config {
   readonly logLevel: (typeof logLevels)[number];
   readonly redisUrl: string | undefined;
   readonly mediaMaxBytes: number;
+  /** Largest CSV an invite import reads. */
+  readonly importMaxBytes: number;
   readonly trustProxy: boolean;
 }
 
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     trustProxy: e.TRUST_PROXY === 'true',
   };
   return { config: Object.freeze(config), warnings };

@@ -23,6 +23,9 @@ import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
 import { createInviteRepository } from './modules/invites/invite.repository.js';
 import { createInviteService } from './modules/invites/invite.service.js';
+import { createInviteExporter } from './modules/invites/invite-export.js';
+import { createInviteImporter } from './modules/invites/invite-import.js';
+import { createInviteSharing } from './modules/invites/invite-share.js';
 
 /**
  * The composition root: every service is created here, with its dependencies handed to it.
@@ -43,6 +46,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
   const vault = createTokenVault(config.secret);
   const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery: noEmailTransport, stats });
+  const inviteImporter = createInviteImporter({ invites, clock });
+  const inviteExporter = createInviteExporter({ invites });
+  const inviteSharing = createInviteSharing({ invites, campaigns, publicUrl: config.publicUrl });
   const idempotency = createIdempotencyService({ db, clock });
   const rateLimiter = createRateLimiter(redisStore ?? createSqlRateLimitStore(db.kysely), clock);
   const queue = createQueue({ db, clock });
@@ -64,6 +70,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     campaigns,
     vault,
     invites,
+    inviteImporter,
+    inviteExporter,
+    inviteSharing,
     idempotency,
     rateLimiter,
     queue,

@@ -23,8 +23,11 @@ export function installIdempotency(app: FastifyInstance, idempotency: Idempotenc
       throw new AppError('INVALID_REQUEST', 'Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const apiKeyId = request.auth.apiKeyId;
-    // Multipart bodies are streamed to the handler and cannot be read here; their size stands in.
-    const body = request.isMultipart() ? `multipart:${request.headers['content-length'] ?? ''}` : stableStringify(request.body ?? null);
+    // Multipart and CSV bodies are streamed to the handler and cannot be read here; their type and size stand in.
+    const streamed = request.isMultipart() || typeof (request.body as { pipe?: unknown } | undefined)?.pipe === 'function';
+    const body = streamed
+      ? `stream:${request.headers['content-type'] ?? ''}:${request.headers['content-length'] ?? ''}`
+      : stableStringify(request.body ?? null);
     const fingerprint = sha256Hex(`${request.method} ${request.url}\n${body}`);
 
     const deadline = Date.now() + waitForOtherMs;

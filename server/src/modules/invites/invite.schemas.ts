@@ -76,6 +76,76 @@ export const listInvitesQuery = z
     }
   });
 
+const exportKeys = ['status', 'email', 'emailDomain', 'createdAfter', 'createdBefore', 'expiresAfter', 'expiresBefore'];
+
+export const exportInvitesQuery = z
+  .object({
+    status: z.enum(inviteStatuses).optional(),
+    email: z.string().max(254).optional(),
+    emailDomain: z.string().trim().min(1).max(253).optional(),
+    createdAfter: isoTime.optional(),
+    createdBefore: isoTime.optional(),
+    expiresAfter: isoTime.optional(),
+    expiresBefore: isoTime.optional(),
+  })
+  .catchall(z.string().max(2000))
+  .superRefine((q, ctx) => {
+    for (const key of Object.keys(q)) {
+      if (exportKeys.includes(key) || metadataKey.test(key)) continue;
+      ctx.addIssue({ code: 'custom', path: [key], message: `unknown query parameter ${key}` });
+    }
+  });
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const importInvitesQuery = z
+  .object({
+    sendEmail: flag.optional().describe('Send each invite by email (default true)'),
+    expiresIn: expiresIn.optional(),
+    expiresAt: isoTime.optional(),
+    emailTemplate: z.string().max(100).optional(),
+    report: z.enum(['errors', 'full']).default('errors').describe("'full' lists created rows too"),
+  })
+  .strict();
+
+export const importReportSchema = z
+  .object({
+    completed: z.boolean().describe('false when the import stopped early; rows before the stop are kept'),
+    total: z.number().int(),
+    created: z.number().int(),
+    skipped: z.number().int(),
+    invalid: z.number().int(),
+    rows: z.array(
+      z.object({
+        line: z.number().int(),
+        email: z.string().nullable(),
+        outcome: z.enum(['created', 'skipped', 'invalid']),
+        inviteId: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    ),
+    error: z.object({ line: z.number().int(), message: z.string() }).optional(),
+  })
+  .meta({ id: 'InviteImportReport' });
+
+export const shareSchema = z
+  .object({
+    inviteUrl: z.string(),
+    message: z.string(),
+    mailto: z.string(),
+    whatsapp: z.string(),
+    sms: z.string(),
+    qrCode: z.object({ png: z.string(), svg: z.string() }),
+  })
+  .meta({ id: 'InviteShareLinks' });
+
+export const qrQuery = z
+  .object({
+    format: z.enum(['png', 'svg']).default('png'),
+    size: z.coerce.number().int().min(64).max(2048).default(512),
+  })
+  .strict();
+
 export function metadataFilter(query: Record<string, unknown>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {

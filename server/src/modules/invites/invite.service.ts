@@ -140,7 +140,10 @@ export function createInviteService(deps: {
     return new Map(rows.filter((row) => !lapsedIds.has(row.id)).map((row) => [row.email_normalized!, row.id]));
   }
 
-  /** Builds rows for new invites (tokens included) and inserts them; all or nothing. */
+  /**
+   * Builds rows for new invites (tokens included) and inserts them. Rows that lose a race for
+   * an address (an open invite appeared meanwhile) come back in `skipped`.
+   */
   async function insertInvites(
     r: InviteRepository,
     trx: Db['kysely'],
@@ -148,7 +151,7 @@ export function createInviteService(deps: {
     organizationId: string,
     items: NewInvite[],
     sendEmail: boolean,
-  ): Promise<InviteRecord[]> {
+  ): Promise<{ created: InviteRecord[]; ids: Array<string | null> }> {
     const at = now();
     const tokens = deps.vault.issue(items.length);
     const rows = items.map((item, i) => {
@@ -179,14 +182,25 @@ export function createInviteService(deps: {
       };
     });
     const inserted = await r.insertMany(rows);
-    if (inserted.size !== rows.length) {
-      const lost = rows.find((row) => !inserted.has(row.id))!;
-      throw new AppError('RESOURCE_CONFLICT', `${lost.email} already has an open invite in this campaign`, { email: lost.email });
-    }
-    await r.adjustCounters(campaign.id, { pending: rows.length });
-    const queued = rows.filter((row) => row.email_status === 'queued').map((row) => row.id);
+    const created = rows.filter((row) => inserted.has(row.id));
+    await r.adjustCounters(campaign.id, { pending: created.length });
+    const queued = created.filter((row) => row.email_status === 'queued').map((row) => row.id);
     if (queued.length > 0) await deps.delivery.enqueue(trx, queued, 'invite', {});
-    return rows.map((row) => ({ ...row, campaign_expires_at: campaign.expiresAt }));
+    return {
+      created: created.map((row) => ({ ...row, campaign_expires_at: campaign.expiresAt })),
+      ids: rows.map((row) => (inserted.has(row.id) ? row.id : null)),
+    };
+  }
+
+  /** For single and bulk creation, where losing a race for an address refuses the request. */
+  async function insertAll(r: InviteRepository, trx: Db['kysely'], campaign: Campaign, organizationId: string, items: NewInvite[], sendEmail: boolean) {
+    const { created, ids } = await insertInvites(r, trx, campaign, organizationId, items, sendEmail);
+    const lost = ids.indexOf(null);
+    if (lost >= 0) {
+      const email = items[lost]!.email;
+      throw new AppError('RESOURCE_CONFLICT', `${email} already has an open invite in this campaign`, { email });
+    }
+    return created;
   }
 
   function requireEmail(item: NewInvite, sendEmail: boolean, path: string): void {
@@ -287,6 +301,29 @@ export function createInviteService(deps: {
     toInvite,
     effective,
 
+    /** The campaign, if it takes new invites now (imports check once, then add batches). */
+    async campaignTakingInvites(organizationId: string, campaignId: string): Promise<Campaign> {
+      const campaign = await deps.campaigns.load(organizationId, campaignId);
+      assertAcceptsInvites(campaign);
+      return campaign;
+    },
+
+    /**
+     * Creates what it can of one batch, in one transaction: an address that already has an
+     * open invite is skipped, not refused. Returns the new invite id, or null, per item.
+     */
+    async createBatch(organizationId: string, campaign: Campaign, items: NewInvite[], sendEmail: boolean): Promise<Array<string | null>> {
+      return inTransaction(async (r, trx) => {
+        const emails = [...new Set(items.map((i) => i.email?.trim().toLowerCase()).filter((e): e is string => !!e))];
+        const open = await openInvites(r, campaign, emails);
+        const fresh = items.map((item, i) => ({ item, i })).filter(({ item }) => !open.has(item.email?.trim().toLowerCase() ?? ''));
+        const { ids: created } = await insertInvites(r, trx, campaign, organizationId, fresh.map((f) => f.item), sendEmail);
+        const ids: Array<string | null> = items.map(() => null);
+        fresh.forEach(({ i }, n) => (ids[i] = created[n] ?? null));
+        return ids;
+      });
+    },
+
     async create(organizationId: string, campaignId: string, input: NewInvite & { sendEmail?: boolean | undefined }): Promise<Invite> {
       const campaign = await deps.campaigns.load(organizationId, campaignId);
       assertAcceptsInvites(campaign);
@@ -300,7 +337,7 @@ export function createInviteService(deps: {
             throw new AppError('RESOURCE_CONFLICT', `${input.email} already has an open invite in this campaign`, { existingInviteId: existing });
           }
         }
-        return insertInvites(r, trx, campaign, organizationId, [input], sendEmail);
+        return insertAll(r, trx, campaign, organizationId, [input], sendEmail);
       });
       return toInvite(created!, base);
     },
@@ -337,9 +374,19 @@ export function createInviteService(deps: {
         if (fields.length > 0) {
           throw new AppError('VALIDATION_ERROR', `${fields.length} invite(s) cannot be created; nothing was created`, { location: 'body', fields });
         }
-        return insertInvites(r, trx, campaign, organizationId, items, sendEmail);
+        return insertAll(r, trx, campaign, organizationId, items, sendEmail);
       });
       return created.map((row) => toInvite(row, base));
+    },
+
+    /** The campaign's invites in creation order, a batch at a time, for exports. */
+    async scan(organizationId: string, campaignId: string, filter: InviteFilter): Promise<AsyncGenerator<Invite[]>> {
+      const campaign = await deps.campaigns.load(organizationId, campaignId);
+      const base = await linkBase(organizationId);
+      const batches = repo.scan(campaign.id, filter, moment(campaign), 1000);
+      return (async function* () {
+        for await (const rows of batches) yield rows.map((row) => toInvite(row, base));
+      })();
     },
 
     async get(organizationId: string, id: string): Promise<Invite> {
