@@ -7,16 +7,12 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
   assertServerBuilt, benchDir, createCleanup, envInt, formatTable, freePort, importDependency,
-  median, okPerSecond, parleyBin, parleyEnv, requestJson, resultLine, runAutocannon, runNode,
-  startNode, tempDir, waitForOk,
+  median, okPerSecond, otherCpuMeter, parleyBin, parleyEnv, requestJson, resultLine, runAutocannon,
+  runNode, startNode, tempDir, waitForOk,
 } from './lib.mjs';
 
-const settings = {
-  duration: envInt('BENCH_DURATION', 5, { min: 1, max: 600 }),
-  rounds: envInt('BENCH_ROUNDS', 5, { min: 1, max: 100 }),
-  connections: envInt('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
-  warmup: envInt('BENCH_WARMUP', 3, { min: 0, max: 600 }),
-};
+/** Filled from the environment in main(), so a bad value is reported like any other failure. */
+const settings = {};
 
 /**
  * Rate limits are per key and per minute (10,000 at most), far below what one key would send
@@ -26,8 +22,10 @@ const settings = {
 const rateLimitPerMinute = 10_000;
 const keyQuota = 9_000;
 const leaseSize = 200;
-/** Assumed for sizing the pool before the first Parley run has been measured. */
-const firstGuessPerSecond = 20_000;
+/** Cores busy with other programs during a round from which the run prints a warning. */
+const otherLoadWarning = 0.25;
+/** Assumed for sizing the pool before the first Parley run has been measured (keys are cheap). */
+const firstGuessPerSecond = 50_000;
 
 function createKeyPool(createKey) {
   const keys = [];
@@ -79,7 +77,8 @@ function authorizedClients(nextKey) {
   };
 }
 
-async function measure(autocannon, target, seconds) {
+async function measure(autocannon, target, seconds, pids) {
+  const otherCpu = otherCpuMeter(pids, cpus().length);
   const result = await runAutocannon(autocannon, {
     url: target.url,
     connections: settings.connections,
@@ -101,6 +100,7 @@ async function measure(autocannon, target, seconds) {
     mismatches: result.mismatches,
     statusCodes: result.statusCodeStats,
     duration: result.duration,
+    otherCores: otherCpu(),
   };
 }
 
@@ -108,10 +108,19 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : String(
 const fmtMs = (n) => fmt(n, Number.isInteger(n) ? 0 : 2);
 
 function roundRow(label, r) {
-  return [label, r.target, fmt(r.rps), fmtMs(r.p50), fmtMs(r.p99), r.ok, r.non2xx, r.errors + r.timeouts, r.mismatches];
+  return [
+    label, r.target, fmt(r.rps), fmtMs(r.p50), fmtMs(r.p99), r.ok, r.non2xx, r.errors + r.timeouts, r.mismatches,
+    r.otherCores === undefined ? '?' : fmt(r.otherCores, 2),
+  ];
 }
 
 async function main(cleanup) {
+  Object.assign(settings, {
+    duration: envInt('BENCH_DURATION', 5, { min: 1, max: 600 }),
+    rounds: envInt('BENCH_ROUNDS', 5, { min: 1, max: 100 }),
+    connections: envInt('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
+    warmup: envInt('BENCH_WARMUP', 3, { min: 0, max: 600 }),
+  });
   assertServerBuilt();
   const autocannon = await importDependency('autocannon');
 
@@ -141,14 +150,15 @@ async function main(cleanup) {
   await Promise.all([waitForOk(`${parleyUrl}/health`, parley), waitForOk(baselineUrl, baseline)]);
 
   try {
-    return await benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey });
+    const pids = [process.pid, parley.child.pid, baseline.child.pid];
+    return await benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey, pids });
   } catch (error) {
     error.message += `\n--- Parley server output ---\n${parley.output || '(none)'}`;
     throw error;
   }
 }
 
-async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey }) {
+async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey, pids }) {
   const admin = { authorization: `Bearer ${adminKey}` };
   const script = await requestJson('POST', `${parleyUrl}/v1/scripts`, {
     headers: admin,
@@ -166,7 +176,10 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey 
     body: { name: 'Bench campaign', scriptId: script.id },
   });
   const campaignUrl = `${parleyUrl}/v1/campaigns/${campaign.id}`;
-  const expectedCampaign = await (await fetch(campaignUrl, { headers: admin })).text();
+  // The exact answer every benchmark request must get (the campaign does not change meanwhile).
+  const first = await fetch(campaignUrl, { headers: admin });
+  const expectedCampaign = await first.text();
+  if (first.status !== 200) throw new Error(`GET ${campaignUrl}: expected 200, got ${first.status}: ${expectedCampaign}`);
 
   let keyCount = 0;
   const pool = createKeyPool(async () => {
@@ -186,10 +199,10 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey 
   let fastestParley = 0;
   const run = async (target, seconds) => {
     if (target === targets.parley) {
-      const perSecond = fastestParley > 0 ? fastestParley * 1.5 : firstGuessPerSecond;
+      const perSecond = fastestParley > 0 ? fastestParley * 2 : firstGuessPerSecond;
       await pool.reserve(Math.ceil(perSecond * seconds) + settings.connections * leaseSize);
     }
-    const r = await measure(autocannon, target, seconds);
+    const r = await measure(autocannon, target, seconds, pids);
     if (target === targets.parley) fastestParley = Math.max(fastestParley, r.rps);
     return r;
   };
@@ -203,9 +216,9 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey 
   console.log('');
 
   // Printed row by row as rounds finish, so the columns have fixed widths.
-  const widths = [8, 9, 8, 8, 9, 8, 8, 7, 10];
+  const widths = [8, 9, 8, 8, 9, 8, 8, 7, 10, 9];
   const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' ');
-  console.log(line(['round', 'target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'mismatches']));
+  console.log(line(['round', 'target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'mismatches', 'other CPU']));
   console.log(widths.map((w) => '-'.repeat(w)).join(' '));
   const show = (label, r) => console.log(line(roundRow(label, r)));
 
@@ -247,6 +260,16 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey 
     ]),
   );
   console.log(`Parley / baseline: ${(value / base).toFixed(3)}   (API keys used: ${pool.size}, at most ${keyQuota} requests each)`);
+  // The baseline needs both cores (server and load generator) where Parley needs about one, so
+  // other programs slow the baseline more and push the ratio up: say so when it happened.
+  const busyRounds = all.filter((r) => r.otherCores !== undefined && r.otherCores >= otherLoadWarning);
+  if (busyRounds.length > 0) {
+    console.log(
+      `Note: other programs kept ${otherLoadWarning}+ CPU cores busy in ${busyRounds.length} of ${all.length} rounds ` +
+        `(column "other CPU"); the baseline suffers more from that than Parley, so the ratio reads high. ` +
+        'Rerun on a quiet machine for a comparable figure.',
+    );
+  }
 
   const serverOutput = parley.output.trim();
   if (serverOutput) {
@@ -255,7 +278,7 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey 
   }
 
   const problems = [];
-  if (pool.exhausted) problems.push('the API key pool ran out during a Parley round (raise keyQuota headroom)');
+  if (pool.exhausted) problems.push('the API key pool ran out during a Parley round (its 429s are not a measurement)');
   for (const r of all) {
     if (r.non2xx || r.errors || r.timeouts || r.mismatches) {
       problems.push(

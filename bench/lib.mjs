@@ -2,7 +2,7 @@
 // statistics and the fixed RESULT line. Plain Node (no build step), so a benchmark runs on a
 // fresh clone right after `npm install`.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -228,6 +228,45 @@ export async function requestJson(method, url, { headers = {}, body, expect = 20
   const text = await res.text();
   if (res.status !== expect) throw new Error(`${method} ${url}: expected ${expect}, got ${res.status}: ${text}`);
   return text ? JSON.parse(text) : undefined;
+}
+
+/** CPU jiffies: all CPUs busy (steal included) and total, and those of `pids` (Linux /proc). */
+function cpuJiffies(pids) {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  let ours = 0;
+  for (const pid of pids) {
+    // utime and stime are fields 14 and 15; the command name (field 2) may contain spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ours += Number(rest[11]) + Number(rest[12]);
+  }
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait, ours };
+}
+
+/**
+ * Measures how many CPU cores were busy with something other than `pids` (other programs, the
+ * hypervisor's steal) between start() and the returned stop(). Undefined where /proc is missing.
+ * A round with other load is not comparable with a quiet one.
+ */
+export function otherCpuMeter(pids, cores) {
+  let before;
+  try {
+    before = cpuJiffies(pids);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    try {
+      const after = cpuJiffies(pids);
+      const elapsedPerCore = (after.total - before.total) / cores;
+      if (elapsedPerCore <= 0) return undefined;
+      return Math.max(0, (after.busy - before.busy - (after.ours - before.ours)) / elapsedPerCore);
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Runs autocannon once (in this process) and resolves with its result. */
