@@ -14,7 +14,7 @@ describe('projects', () => {
     const created = await api.post('/v1/projects', { name: 'Onboarding research', description: 'Q1', color: '#6366f1' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Onboarding research', description: 'Q1', color: '#6366F1' });
-    expect(created.body.id).toMatch(/^prj_[0-9A-Za-z]{16}$/);
+    expect(created.body.id).toMatch(/^prj_[0-9A-Za-z]{20}$/);
     expect(Date.parse(created.body.createdAt)).not.toBeNaN();
 
     const got = await api.get(`/v1/projects/${created.body.id}`);

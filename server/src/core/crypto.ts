@@ -16,9 +16,11 @@ export function deriveKey(secret: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.from('parley'), Buffer.from(purpose), 32));
 }
 
-/** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
-export function encrypt(key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
+/**
+ * AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. Callers sealing many values
+ * at once may pass fresh 12-byte IVs they drew together (an IV must never repeat under a key).
+ */
+export function encrypt(key: Buffer, plaintext: string, iv: Buffer = randomBytes(12)): string {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();

@@ -4,6 +4,7 @@ import { decrypt, deriveKey, encrypt, sha256Hex } from '../../core/crypto.js';
 /** 32 bytes from the CSPRNG: 256 bits, 43 URL-safe characters. */
 export const tokenBytes = 32;
 export const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+const ivBytes = 12;
 
 export interface SealedToken {
   token: string;
@@ -19,13 +20,16 @@ export interface SealedToken {
 export function createTokenVault(secret: Buffer) {
   const key = deriveKey(secret, 'invite-token');
   return {
-    /** Makes `count` new tokens, drawing the randomness in one call. */
+    /** Makes `count` new tokens, drawing all their randomness (tokens and IVs) in one call. */
     issue(count = 1): SealedToken[] {
-      const pool = randomBytes(tokenBytes * count);
+      const stride = tokenBytes + ivBytes;
+      const pool = randomBytes(stride * count);
       const tokens: SealedToken[] = [];
       for (let i = 0; i < count; i++) {
-        const token = pool.subarray(i * tokenBytes, (i + 1) * tokenBytes).toString('base64url');
-        tokens.push({ token, hash: sha256Hex(token), encrypted: encrypt(key, token) });
+        const at = i * stride;
+        const token = pool.subarray(at, at + tokenBytes).toString('base64url');
+        const iv = pool.subarray(at + tokenBytes, at + stride);
+        tokens.push({ token, hash: sha256Hex(token), encrypted: encrypt(key, token, iv) });
       }
       return tokens;
     },
