@@ -7,6 +7,20 @@ export interface MediaType {
 const ascii = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).toString('latin1');
 
 /**
+ * An MPEG audio frame header: 11 sync bits, then a version, layer, bitrate and sample rate that
+ * are not the reserved values. (A UTF-16 byte-order mark, FF FE, fails this.)
+ */
+function isMpegFrame(head: Buffer): boolean {
+  const [b0, b1, b2] = [head[0]!, head[1]!, head[2]!];
+  if (b0 !== 0xff || (b1 & 0xe0) !== 0xe0) return false;
+  const version = (b1 >> 3) & 3;
+  const layer = (b1 >> 1) & 3;
+  const bitrate = b2 >> 4;
+  const sampleRate = (b2 >> 2) & 3;
+  return version !== 1 && layer !== 0 && bitrate !== 0 && bitrate !== 15 && sampleRate !== 3 && !(b1 === 0xfe);
+}
+
+/**
  * Recognises an upload from its first bytes, never from the name or type the client sent.
  * Only raster images and audio are accepted: nothing a browser would run (no SVG, no HTML).
  */
@@ -21,7 +35,7 @@ export function sniffMediaType(head: Buffer): MediaType | undefined {
   if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WAVE') return { contentType: 'audio/wav', extension: 'wav', kind: 'audio' };
   if (ascii(head, 0, 4) === 'OggS') return { contentType: 'audio/ogg', extension: 'ogg', kind: 'audio' };
   if (ascii(head, 0, 4) === 'fLaC') return { contentType: 'audio/flac', extension: 'flac', kind: 'audio' };
-  if (ascii(head, 0, 3) === 'ID3' || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) {
+  if (ascii(head, 0, 3) === 'ID3' || isMpegFrame(head)) {
     return { contentType: 'audio/mpeg', extension: 'mp3', kind: 'audio' };
   }
   if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp' && ['M4A ', 'M4B '].includes(ascii(head, 8, 12))) {
