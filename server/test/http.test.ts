@@ -35,6 +35,19 @@ describe('service endpoints', () => {
       ['/v1/scripts/{scriptId}/media', ['get', 'post']],
       ['/v1/campaigns', ['get', 'post']],
       ['/v1/campaigns/{campaignId}', ['get', 'patch', 'put']],
+      ['/v1/campaigns/{campaignId}/invites', ['get', 'post']],
+      ['/v1/campaigns/{campaignId}/invites/bulk', ['post']],
+      ['/v1/campaigns/{campaignId}/invites/bulk-cancel', ['post']],
+      ['/v1/campaigns/{campaignId}/invites/bulk-extend', ['post']],
+      ['/v1/campaigns/{campaignId}/invites/bulk-resend', ['post']],
+      ['/v1/campaigns/{campaignId}/invites/import', ['post']],
+      ['/v1/campaigns/{campaignId}/invites/export', ['get']],
+      ['/v1/invites/{inviteId}', ['get', 'patch', 'put']],
+      ['/v1/invites/{inviteId}/cancel', ['post']],
+      ['/v1/invites/{inviteId}/resend', ['post']],
+      ['/v1/invites/{inviteId}/extend', ['post']],
+      ['/v1/invites/{inviteId}/share', ['get']],
+      ['/v1/invites/{inviteId}/qr', ['get']],
     ];
     for (const [path, methods] of expected) {
       expect(paths[path], path).toBeDefined();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, createTestApp, testPublicUrl, type Api, type TestApp } from './app.js';
 import { createCampaign } from './fixtures.js';
+import pino from 'pino';
+import { createWorker } from '../src/jobs/worker.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -248,6 +250,22 @@ describe('campaign stats', () => {
     expect((await api.get(`/v1/campaigns/${campaign.id}/invites?status=expired`)).body.pagination.total).toBe(2);
     await t.services.invites.sweepExpired();
     expect((await api.get(`/v1/campaigns/${campaign.id}`)).body.stats.invitesByStatus).toMatchObject({ pending: 0, started: 0, expired: 2 });
+  });
+});
+
+describe('the expiry job', () => {
+  it('stores expired on lapsed invites when the worker runs', async () => {
+    const { api, campaign } = await setup();
+    const soon = await invite(api, campaign.id, { expiresIn: '30m' });
+    const later = await invite(api, campaign.id, { expiresIn: '7d' });
+    t.clock.advance(31 * 60_000);
+    const worker = createWorker({ queue: t.services.queue, definitions: t.services.jobs, logger: pino({ level: 'silent' }) });
+    await worker.start();
+    await worker.stop();
+    const stored = await t.db.kysely.selectFrom('invites').select(['id', 'status']).where('campaign_id', '=', campaign.id).execute();
+    expect(Object.fromEntries(stored.map((r) => [r.id, r.status]))).toEqual({ [soon.id]: 'expired', [later.id]: 'pending' });
+    const counters = await t.db.kysely.selectFrom('invite_counters').selectAll().where('campaign_id', '=', campaign.id).execute();
+    expect(Object.fromEntries(counters.map((c) => [c.status, Number(c.count)]))).toMatchObject({ pending: 1, expired: 1 });
   });
 });
 
