@@ -87,7 +87,7 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(projectRoutes(services.projects));
       await v1.register(scriptRoutes(services.scripts, services.scriptTransfer, services.scriptMedia, config.mediaMaxBytes));
       await v1.register(campaignRoutes(services.campaigns));
-      await v1.register(inviteRoutes(services.invites));
+      await v1.register(inviteRoutes(services.invites, services.inviteActions));
       await v1.register(
         inviteTransferRoutes({
           importer: services.inviteImporter,

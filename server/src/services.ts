@@ -23,6 +23,8 @@ import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
 import { createInviteRepository } from './modules/invites/invite.repository.js';
 import { createInviteService } from './modules/invites/invite.service.js';
+import { createInviteActions } from './modules/invites/invite-actions.js';
+import { createInviteLifecycle } from './modules/invites/invite-lifecycle.js';
 import { createInviteExporter } from './modules/invites/invite-export.js';
 import { createInviteImporter } from './modules/invites/invite-import.js';
 import { createInviteSharing } from './modules/invites/invite-share.js';
@@ -45,7 +47,10 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const stats = createInviteStats({ repo: createInviteRepository(db.kysely, db.dialect), clock });
   const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
   const vault = createTokenVault(config.secret);
-  const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery: noEmailTransport, stats });
+  const delivery = noEmailTransport;
+  const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery, stats });
+  const inviteActions = createInviteActions({ db, clock, campaigns, delivery, invites });
+  const inviteLifecycle = createInviteLifecycle({ db, clock, invites });
   const inviteImporter = createInviteImporter({ invites, clock });
   const inviteExporter = createInviteExporter({ invites });
   const inviteSharing = createInviteSharing({ invites, campaigns, publicUrl: config.publicUrl });
@@ -54,7 +59,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const queue = createQueue({ db, clock });
   const jobs = [
     housekeepingJob({ idempotency, logger }),
-    expireInvitesJob({ invites, logger }),
+    expireInvitesJob({ lifecycle: inviteLifecycle, logger }),
   ] as JobDefinition<never>[];
 
   return {
@@ -70,6 +75,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     campaigns,
     vault,
     invites,
+    inviteActions,
+    inviteLifecycle,
     inviteImporter,
     inviteExporter,
     inviteSharing,

@@ -225,14 +225,14 @@ describe('campaign stats', () => {
     const made = [];
     for (let i = 0; i < 5; i++) made.push(await invite(api, campaign.id, { expiresIn: i < 2 ? '30m' : '7d' }));
     await api.post(`/v1/invites/${made[4].id}/cancel`);
-    await t.services.invites.recordStart(made[3].id);
+    await t.services.inviteLifecycle.recordStart(made[3].id);
     const stats = async () => (await api.get(`/v1/campaigns/${campaign.id}`)).body.stats;
     expect(await stats()).toMatchObject({ totalInvites: 5, invitesByStatus: { pending: 3, started: 1, completed: 0, expired: 0, cancelled: 1 } });
     t.clock.advance(31 * 60_000);
     expect((await stats()).invitesByStatus).toEqual({ pending: 1, started: 1, completed: 0, expired: 2, cancelled: 1 });
-    expect(await t.services.invites.sweepExpired()).toBeGreaterThanOrEqual(2);
+    expect(await t.services.inviteLifecycle.sweepExpired()).toBeGreaterThanOrEqual(2);
     expect((await stats()).invitesByStatus).toEqual({ pending: 1, started: 1, completed: 0, expired: 2, cancelled: 1 });
-    await t.services.invites.recordCompletion(made[3].id);
+    await t.services.inviteLifecycle.recordCompletion(made[3].id);
     expect(await stats()).toMatchObject({ totalInvites: 5, completedSessions: 1, invitesByStatus: { started: 0, completed: 1 } });
     const listed = await api.get('/v1/campaigns');
     expect(listed.body.data.find((c: { id: string }) => c.id === campaign.id).stats.invitesByStatus.expired).toBe(2);
@@ -242,13 +242,13 @@ describe('campaign stats', () => {
     const { api, campaign } = await setup({ expiresAt: inDays(1) });
     const open = await invite(api, campaign.id, { expiresIn: 'never' });
     const started = await invite(api, campaign.id);
-    await t.services.invites.recordStart(started.id);
+    await t.services.inviteLifecycle.recordStart(started.id);
     t.clock.advance(day + 1);
     const stats = (await api.get(`/v1/campaigns/${campaign.id}`)).body.stats;
     expect(stats.invitesByStatus).toMatchObject({ pending: 0, started: 0, expired: 2 });
     expect((await api.get(`/v1/invites/${open.id}`)).body.status).toBe('expired');
     expect((await api.get(`/v1/campaigns/${campaign.id}/invites?status=expired`)).body.pagination.total).toBe(2);
-    await t.services.invites.sweepExpired();
+    await t.services.inviteLifecycle.sweepExpired();
     expect((await api.get(`/v1/campaigns/${campaign.id}`)).body.stats.invitesByStatus).toMatchObject({ pending: 0, started: 0, expired: 2 });
   });
 });
@@ -273,17 +273,17 @@ describe('participant transitions', () => {
   it('starts an invite exactly once under concurrent starts, then completes it', async () => {
     const { api, campaign } = await setup();
     const inv = await invite(api, campaign.id);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => t.services.invites.recordStart(inv.id)));
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => t.services.inviteLifecycle.recordStart(inv.id)));
     const won = results.filter((r) => r.status === 'fulfilled' && r.value === true);
     expect(won).toHaveLength(1);
     const got = (await api.get(`/v1/invites/${inv.id}`)).body;
     expect(got.status).toBe('started');
     expect(got.startedAt).not.toBeNull();
     expect((await api.get(`/v1/campaigns/${campaign.id}`)).body.stats.invitesByStatus).toMatchObject({ pending: 0, started: 1 });
-    await t.services.invites.recordCompletion(inv.id);
+    await t.services.inviteLifecycle.recordCompletion(inv.id);
     expect((await api.get(`/v1/invites/${inv.id}`)).body.status).toBe('completed');
-    await expect(t.services.invites.recordCompletion(inv.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
-    await expect(t.services.invites.recordStart(inv.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
+    await expect(t.services.inviteLifecycle.recordCompletion(inv.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
+    await expect(t.services.inviteLifecycle.recordStart(inv.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
   });
 
   it('cannot start an expired or cancelled invite, nor complete a pending one', async () => {
@@ -292,10 +292,10 @@ describe('participant transitions', () => {
     const cancelled = await invite(api, campaign.id);
     const pending = await invite(api, campaign.id);
     await api.post(`/v1/invites/${cancelled.id}/cancel`);
-    await expect(t.services.invites.recordStart(cancelled.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
-    await expect(t.services.invites.recordCompletion(pending.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
+    await expect(t.services.inviteLifecycle.recordStart(cancelled.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
+    await expect(t.services.inviteLifecycle.recordCompletion(pending.id)).rejects.toMatchObject({ code: 'INVALID_STATE_TRANSITION' });
     t.clock.advance(31 * 60_000);
-    await expect(t.services.invites.recordStart(expiring.id)).rejects.toMatchObject({ code: 'INVITE_EXPIRED' });
+    await expect(t.services.inviteLifecycle.recordStart(expiring.id)).rejects.toMatchObject({ code: 'INVITE_EXPIRED' });
   });
 });
 
@@ -304,7 +304,7 @@ describe('cancel, resend, extend and update', () => {
     const { api, campaign } = await setup();
     const pending = await invite(api, campaign.id);
     const started = await invite(api, campaign.id);
-    await t.services.invites.recordStart(started.id);
+    await t.services.inviteLifecycle.recordStart(started.id);
     for (const inv of [pending, started]) {
       const res = await api.post(`/v1/invites/${inv.id}/cancel`);
       expect(res.status).toBe(200);
@@ -353,9 +353,9 @@ describe('cancel, resend, extend and update', () => {
     const { api, campaign } = await setup();
     const inv = await invite(api, campaign.id, { expiresIn: '30m' });
     const begun = await invite(api, campaign.id, { expiresIn: '30m' });
-    await t.services.invites.recordStart(begun.id);
+    await t.services.inviteLifecycle.recordStart(begun.id);
     t.clock.advance(31 * 60_000);
-    await t.services.invites.sweepExpired();
+    await t.services.inviteLifecycle.sweepExpired();
     expect((await api.get(`/v1/invites/${inv.id}`)).body.status).toBe('expired');
 
     const modify = await api.patch(`/v1/invites/${inv.id}`, { name: 'Too late' });
@@ -374,7 +374,7 @@ describe('cancel, resend, extend and update', () => {
 
     expect((await api.post(`/v1/invites/${inv.id}/extend`, { expiresAt: '2001-01-01T00:00:00Z' })).status).toBe(422);
     expect((await api.post(`/v1/invites/${inv.id}/extend`, {})).status).toBe(422);
-    await t.services.invites.recordCompletion(begun.id);
+    await t.services.inviteLifecycle.recordCompletion(begun.id);
     const done = await api.post(`/v1/invites/${begun.id}/extend`, { expiresIn: '7d' });
     expect(done.status).toBe(409);
     expect(done.body.error.code).toBe('INVALID_STATE_TRANSITION');

@@ -1,13 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import type { InviteService } from '../modules/invites/invite.service.js';
+import type { InviteLifecycle } from '../modules/invites/invite-lifecycle.js';
 import type { JobDefinition } from './queue.js';
 
 /**
  * Every minute: store `expired` on open invites whose time has run out. Reads never wait for
  * this (they derive expiry themselves); it keeps counters and indexes close to the truth.
  */
-export function expireInvitesJob(deps: { invites: InviteService; logger: FastifyBaseLogger }): JobDefinition<Record<string, never>> {
+export function expireInvitesJob(deps: { lifecycle: InviteLifecycle; logger: FastifyBaseLogger }): JobDefinition<Record<string, never>> {
   return {
     name: 'expire-invites',
     payload: z.object({}).strict() as never,
@@ -15,7 +15,7 @@ export function expireInvitesJob(deps: { invites: InviteService; logger: Fastify
     backoffMs: () => 30_000,
     repeatEveryMs: 60_000,
     async handle() {
-      const expired = await deps.invites.sweepExpired();
+      const expired = await deps.lifecycle.sweepExpired();
       if (expired > 0) deps.logger.info({ expired }, 'invites expired');
     },
   };

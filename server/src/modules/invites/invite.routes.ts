@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { commonErrors, errorBody, paginated } from '../../http/schemas.js';
+import type { InviteActions } from './invite-actions.js';
 import type { InviteService } from './invite.service.js';
 import {
   bulkCancelBody, bulkCreateBody, bulkExtendBody, bulkResendBody, bulkResultSchema, campaignInvitesParams, createInviteBody,
   extendBody, inviteParams, inviteSchema, listInvitesQuery, metadataFilter, resendBody, updateInviteBody,
 } from './invite.schemas.js';
 
-export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
+export function inviteRoutes(invites: InviteService, actions: InviteActions): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['Invites'];
     const read = { scope: 'invites:read' as const };
@@ -87,7 +88,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
     app.post('/invites/:inviteId/cancel', {
       config: write,
       schema: { tags, summary: 'Cancel a pending invite and revoke the token', params: inviteParams, response: { 200: inviteSchema, ...conflicts, ...commonErrors } },
-      handler: async (request) => invites.cancel(request.auth.organizationId, request.params.inviteId),
+      handler: async (request) => actions.cancel(request.auth.organizationId, request.params.inviteId),
     });
 
     app.post('/invites/:inviteId/resend', {
@@ -99,7 +100,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
         body: resendBody.optional(),
         response: { 200: inviteSchema, ...conflicts, ...commonErrors },
       },
-      handler: async (request) => invites.resend(request.auth.organizationId, request.params.inviteId, request.body?.message),
+      handler: async (request) => actions.resend(request.auth.organizationId, request.params.inviteId, request.body?.message),
     });
 
     app.post('/invites/:inviteId/extend', {
@@ -111,7 +112,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
         body: extendBody,
         response: { 200: inviteSchema, ...conflicts, ...commonErrors },
       },
-      handler: async (request) => invites.extend(request.auth.organizationId, request.params.inviteId, request.body),
+      handler: async (request) => actions.extend(request.auth.organizationId, request.params.inviteId, request.body),
     });
 
     const bulk = (summary: string) => ({ tags, summary, params: campaignInvitesParams, response: { 200: bulkResultSchema, ...commonErrors } });
@@ -120,7 +121,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
       config: write,
       schema: { ...bulk('Cancel many invites, by ids or by filter'), body: bulkCancelBody },
       handler: async (request) =>
-        invites.bulkCancel(request.auth.organizationId, request.params.campaignId, request.body),
+        actions.bulkCancel(request.auth.organizationId, request.params.campaignId, request.body),
     });
 
     app.post('/campaigns/:campaignId/invites/bulk-extend', {
@@ -128,7 +129,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
       schema: { ...bulk('Extend the expiry of many invites, by ids or by filter'), body: bulkExtendBody },
       handler: async (request) => {
         const { expiresAt, expiresIn, ...selection } = request.body;
-        return invites.bulkExtend(request.auth.organizationId, request.params.campaignId, selection, { expiresAt, expiresIn });
+        return actions.bulkExtend(request.auth.organizationId, request.params.campaignId, selection, { expiresAt, expiresIn });
       },
     });
 
@@ -137,7 +138,7 @@ export function inviteRoutes(invites: InviteService): FastifyPluginAsyncZod {
       schema: { ...bulk('Resend the email of many invites, by ids or by filter'), body: bulkResendBody },
       handler: async (request) => {
         const { message, ...selection } = request.body;
-        return invites.bulkResend(request.auth.organizationId, request.params.campaignId, selection, message);
+        return actions.bulkResend(request.auth.organizationId, request.params.campaignId, selection, message);
       },
     });
   };

@@ -9,7 +9,7 @@ import type { Campaign, CampaignService } from '../campaigns/campaign.service.js
 import type { OrganizationService } from '../organizations/organization.service.js';
 import { initialEmailStatus, type EmailStatus, type InviteDelivery } from './invite-delivery.js';
 import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
-import { assertCan, assertNotExpired, effectiveExpiry, effectiveStatus, type InviteStatus } from './invite-state.js';
+import { assertNotExpired, effectiveExpiry, effectiveStatus, type InviteStatus } from './invite-state.js';
 import type { TokenVault } from './invite-tokens.js';
 import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository, type Moment } from './invite.repository.js';
 
@@ -45,14 +45,6 @@ export interface NewInvite extends ExpiryInput {
   reminderDaysBeforeExpiry?: number | undefined;
 }
 
-export interface BulkResult {
-  matched: number;
-  changed: number;
-  failedCount: number;
-  failed: Array<{ id: string; code: string; message: string }>;
-}
-
-const maxListedFailures = 1000;
 
 export function createInviteService(deps: {
   db: Db;
@@ -212,94 +204,13 @@ export function createInviteService(deps: {
     }
   }
 
-  /** Applies one invite's part of a bulk action; returns an error for the report, or nothing. */
-  async function eachSelected(
-    organizationId: string,
-    campaignId: string,
-    selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined },
-    act: (r: InviteRepository, trx: Db['kysely'], invite: InviteRecord, campaign: Campaign) => Promise<Partial<Record<InviteStatus, number>> | void>,
-  ): Promise<BulkResult> {
-    const campaign = await deps.campaigns.load(organizationId, campaignId);
-    const result: BulkResult = { matched: 0, changed: 0, failedCount: 0, failed: [] };
-    const fail = (id: string, code: string, message: string) => {
-      result.failedCount++;
-      if (result.failed.length < maxListedFailures) result.failed.push({ id, code, message });
-    };
-    const seen = new Set<string>();
-    const filter: InviteFilter = { ...selection.filter, ...(selection.ids ? { ids: selection.ids } : {}) };
-    for await (const batch of repo.scan(campaign.id, filter, moment(campaign), 500)) {
-      await inTransaction(async (r, trx) => {
-        const deltas: Partial<Record<InviteStatus, number>> = {};
-        for (const invite of batch) {
-          seen.add(invite.id);
-          result.matched++;
-          try {
-            const delta = await act(r, trx, invite, campaign);
-            for (const [s, d] of Object.entries(delta ?? {})) deltas[s as InviteStatus] = (deltas[s as InviteStatus] ?? 0) + d;
-            result.changed++;
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            fail(invite.id, error.code, error.message);
-          }
-        }
-        await r.adjustCounters(campaign.id, deltas);
-      });
-    }
-    for (const id of selection.ids ?? []) {
-      if (!seen.has(id)) fail(id, 'RESOURCE_NOT_FOUND', `Invite ${id} was not found in campaign ${campaign.id}`);
-    }
-    return result;
-  }
-
-  async function cancelOne(r: InviteRepository, invite: InviteRecord): Promise<Partial<Record<InviteStatus, number>>> {
-    assertCan('cancel', effective(invite).status);
-    const at = now().toISOString();
-    if (!(await r.transition(invite.id, invite.status as InviteStatus, { status: 'cancelled', cancelled_at: at, updated_at: at }))) {
-      throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being cancelled; try again');
-    }
-    return { [invite.status]: -1, cancelled: 1 };
-  }
-
-  async function extendOne(r: InviteRepository, invite: InviteRecord, input: ExpiryInput): Promise<Partial<Record<InviteStatus, number>>> {
-    assertCan('extend', effective(invite).status);
-    const at = now();
-    if (invite.campaign_expires_at && Date.parse(invite.campaign_expires_at) <= at.getTime()) {
-      throw new AppError('INVITE_EXPIRED', `The campaign expired at ${invite.campaign_expires_at}; extend the campaign first`, {
-        campaignExpiresAt: invite.campaign_expires_at,
-      });
-    }
-    const expiresAt = resolveExpiry(input, undefined, at);
-    const iso = at.toISOString();
-    if (invite.status === 'expired') {
-      // Back to where it was before time ran out: started if the participant had begun.
-      const back: InviteStatus = invite.started_at ? 'started' : 'pending';
-      if (!(await r.transition(invite.id, 'expired', { status: back, expires_at: expiresAt, updated_at: iso }))) {
-        throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being extended; try again');
-      }
-      return { expired: -1, [back]: 1 };
-    }
-    await r.update(invite.id, { expires_at: expiresAt, updated_at: iso });
-    return {};
-  }
-
-  async function resendOne(r: InviteRepository, trx: Db['kysely'], invite: InviteRecord, campaign: Campaign, message?: string): Promise<void> {
-    const { status } = effective(invite);
-    assertNotExpired(status, 'resent');
-    if (status === 'completed' || status === 'cancelled') {
-      throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite cannot be resent`, { status });
-    }
-    if (campaign.status !== 'active') {
-      throw new AppError('CAMPAIGN_NOT_ACTIVE', `Campaign ${campaign.id} is ${campaign.status}`, { status: campaign.status });
-    }
-    if (!invite.email) throw validationError('email', 'this invite has no email address; share its link instead');
-    const emailStatus = initialEmailStatus(deps.delivery, true, invite.email);
-    await r.update(invite.id, { email_status: emailStatus, updated_at: now().toISOString() });
-    if (emailStatus === 'queued') await deps.delivery.enqueue(trx, [invite.id], 'resend', { message });
-  }
-
   return {
     toInvite,
     effective,
+    moment,
+    linkBase,
+    /** The invite as stored, with its campaign's expiry; 404 when it is not the organization's. */
+    findRecord: record,
 
     /** The campaign, if it takes new invites now (imports check once, then add batches). */
     async campaignTakingInvites(organizationId: string, campaignId: string): Promise<Campaign> {
@@ -432,80 +343,6 @@ export function createInviteService(deps: {
       return toInvite(await record(organizationId, id), await linkBase(organizationId));
     },
 
-    async cancel(organizationId: string, id: string): Promise<Invite> {
-      const invite = await record(organizationId, id);
-      await inTransaction(async (r) => r.adjustCounters(invite.campaign_id, await cancelOne(r, invite)));
-      return toInvite(await record(organizationId, id), await linkBase(organizationId));
-    },
-
-    async extend(organizationId: string, id: string, input: ExpiryInput): Promise<Invite> {
-      const invite = await record(organizationId, id);
-      await inTransaction(async (r) => r.adjustCounters(invite.campaign_id, await extendOne(r, invite, input)));
-      return toInvite(await record(organizationId, id), await linkBase(organizationId));
-    },
-
-    async resend(organizationId: string, id: string, message?: string): Promise<Invite> {
-      const invite = await record(organizationId, id);
-      const campaign = await deps.campaigns.load(organizationId, invite.campaign_id);
-      await inTransaction((r, trx) => resendOne(r, trx, invite, campaign, message));
-      return toInvite(await record(organizationId, id), await linkBase(organizationId));
-    },
-
-    bulkCancel: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }) =>
-      eachSelected(organizationId, campaignId, selection, (r, _trx, invite) => cancelOne(r, invite)),
-
-    bulkExtend: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }, input: ExpiryInput) =>
-      eachSelected(organizationId, campaignId, selection, (r, _trx, invite) => extendOne(r, invite, input)),
-
-    bulkResend: (organizationId: string, campaignId: string, selection: { ids?: string[] | undefined; filter?: InviteFilter | undefined }, message?: string) =>
-      eachSelected(organizationId, campaignId, selection, (r, trx, invite, campaign) => resendOne(r, trx, invite, campaign, message)),
-
-    /** The participant began (POST from the interview page): pending → started, exactly once. */
-    async recordStart(inviteId: string): Promise<boolean> {
-      const at = now().toISOString();
-      return inTransaction(async (r) => {
-        const invite = await r.findAnywhere(inviteId);
-        if (!invite) throw notFound('Invite', inviteId);
-        assertCan('start', effective(invite).status);
-        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, updated_at: at }))) return false;
-        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1 });
-        return true;
-      });
-    },
-
-    /** The participant submitted the last answer: started → completed. */
-    async recordCompletion(inviteId: string): Promise<void> {
-      const at = now().toISOString();
-      await inTransaction(async (r) => {
-        const invite = await r.findAnywhere(inviteId);
-        if (!invite) throw notFound('Invite', inviteId);
-        assertCan('complete', effective(invite).status);
-        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, updated_at: at }))) {
-          throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
-        }
-        await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
-      });
-    },
-
-    /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */
-    async sweepExpired(batchSize = 1000): Promise<number> {
-      let total = 0;
-      for (;;) {
-        const at = now().toISOString();
-        const lapsed = await repo.lapsed(at, batchSize);
-        if (lapsed.length === 0) return total;
-        const byCampaign = new Map<string, string[]>();
-        for (const row of lapsed) byCampaign.set(row.campaign_id, [...(byCampaign.get(row.campaign_id) ?? []), row.id]);
-        await inTransaction(async (r) => {
-          for (const [campaignId, ids] of byCampaign) {
-            const moved = await r.expire(ids, at);
-            await r.adjustCounters(campaignId, { pending: -moved.pending, started: -moved.started, expired: moved.pending + moved.started });
-          }
-        });
-        total += lapsed.length;
-        if (lapsed.length < batchSize) return total;
-      }
-    },
   };
 
   async function countFromStats(campaign: Campaign, status: InviteStatus | undefined): Promise<number> {

@@ -1,0 +1,66 @@
+import type { Clock } from '../../core/clock.js';
+import { AppError, notFound } from '../../core/errors.js';
+import type { Db } from '../../db/database.js';
+import { assertCan } from './invite-state.js';
+import { createInviteRepository, type InviteRepository } from './invite.repository.js';
+import type { InviteService } from './invite.service.js';
+
+/** Moves invites along on the participant's side and by time: start, complete, expire. */
+export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: InviteService }) {
+  const repo = createInviteRepository(deps.db.kysely, deps.db.dialect);
+  const inTransaction = <T>(work: (r: InviteRepository) => Promise<T>) =>
+    deps.db.kysely.transaction().execute((trx) => work(createInviteRepository(trx, deps.db.dialect)));
+  const now = () => deps.clock.now();
+  const { effective } = deps.invites;
+
+  return {
+    /** The participant began (POST from the interview page): pending → started, exactly once. */
+    async recordStart(inviteId: string): Promise<boolean> {
+      const at = now().toISOString();
+      return inTransaction(async (r) => {
+        const invite = await r.findAnywhere(inviteId);
+        if (!invite) throw notFound('Invite', inviteId);
+        assertCan('start', effective(invite).status);
+        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, updated_at: at }))) return false;
+        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1 });
+        return true;
+      });
+    },
+
+    /** The participant submitted the last answer: started → completed. */
+    async recordCompletion(inviteId: string): Promise<void> {
+      const at = now().toISOString();
+      await inTransaction(async (r) => {
+        const invite = await r.findAnywhere(inviteId);
+        if (!invite) throw notFound('Invite', inviteId);
+        assertCan('complete', effective(invite).status);
+        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, updated_at: at }))) {
+          throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
+        }
+        await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
+      });
+    },
+
+    /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */
+    async sweepExpired(batchSize = 1000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const at = now().toISOString();
+        const lapsed = await repo.lapsed(at, batchSize);
+        if (lapsed.length === 0) return total;
+        const byCampaign = new Map<string, string[]>();
+        for (const row of lapsed) byCampaign.set(row.campaign_id, [...(byCampaign.get(row.campaign_id) ?? []), row.id]);
+        await inTransaction(async (r) => {
+          for (const [campaignId, ids] of byCampaign) {
+            const moved = await r.expire(ids, at);
+            await r.adjustCounters(campaignId, { pending: -moved.pending, started: -moved.started, expired: moved.pending + moved.started });
+          }
+        });
+        total += lapsed.length;
+        if (lapsed.length < batchSize) return total;
+      }
+    },
+  };
+}
+
+export type InviteLifecycle = ReturnType<typeof createInviteLifecycle>;
