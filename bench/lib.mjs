@@ -19,7 +19,7 @@ export const parleyBin = join(serverDir, 'bin', 'parley.js');
 /** Every variable Parley's config reads: a benchmark sets its own and inherits none of these. */
 const parleyEnvNames = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'PUBLIC_URL', 'PARLEY_SECRET',
-  'LOG_LEVEL', 'REDIS_URL', 'MEDIA_MAX_BYTES', 'TRUST_PROXY',
+  'LOG_LEVEL', 'REDIS_URL', 'MEDIA_MAX_BYTES', 'IMPORT_MAX_BYTES', 'TRUST_PROXY',
 ];
 
 /**
@@ -286,6 +286,14 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The `p`th percentile (0-100) by nearest rank: a value that was measured, never interpolated. */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 /** Aligned plain-text table; the first row is the header, the first column is left-aligned. */
