@@ -51,7 +51,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery, stats });
   const inviteActions = createInviteActions({ db, clock, campaigns, delivery, invites });
   const inviteLifecycle = createInviteLifecycle({ db, clock, invites });
-  const inviteImporter = createInviteImporter({ invites, clock });
+  const inviteImporter = createInviteImporter({ invites, clock, vault });
   const inviteExporter = createInviteExporter({ invites });
   const inviteSharing = createInviteSharing({ invites, campaigns, publicUrl: config.publicUrl });
   const idempotency = createIdempotencyService({ db, clock });
@@ -86,6 +86,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     jobs,
     async close(): Promise<void> {
       await redisStore?.close();
+      await vault.close();
     },
   };
 }

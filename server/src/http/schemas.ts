@@ -56,11 +56,33 @@ export const timestamp = z.string().describe('ISO 8601 UTC timestamp');
 /** Trims; an empty string after trimming counts as absent where the field is optional. */
 export const trimmed = (max: number) => z.string().trim().max(max);
 
-/** Flat JSON metadata: string, number or boolean values; at most 50 keys and 8 KB. */
+/**
+ * The rules of metadata, in one place: a flat object of string (≤ 2,000 characters), number or
+ * boolean values, keys of 1-100 characters, at most 50 keys and 8 KB. Returns what is wrong.
+ */
+export function metadataProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'metadata must be an object';
+  const entries = Object.entries(value);
+  if (entries.length > 50) return 'metadata has more than 50 keys';
+  for (const [key, v] of entries) {
+    if (key.length < 1 || key.length > 100) return `metadata key "${key.slice(0, 20)}" must have 1-100 characters`;
+    if (typeof v === 'string') {
+      if (v.length > 2000) return `metadata.${key} is longer than 2,000 characters`;
+    } else if (typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
+      return `metadata.${key} must be a string, number or boolean`;
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(value)) > 8192) return 'metadata is larger than 8 KB';
+  return undefined;
+}
+
+/** Flat JSON metadata; see `metadataProblem`. */
 export const metadataSchema = z
   .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean()]))
-  .refine((m) => Object.keys(m).length <= 50, 'metadata has more than 50 keys')
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 8192, 'metadata is larger than 8 KB');
+  .superRefine((m, ctx) => {
+    const problem = metadataProblem(m);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** A free-form settings object, bounded in size. */
 export function boundedObject(maxBytes: number) {

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { AppError } from '../../core/errors.js';
-import { metadataSchema } from '../../http/schemas.js';
+import { metadataProblem } from '../../http/schemas.js';
 import type { Clock } from '../../core/clock.js';
 import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
-import { emailSchema } from './invite.schemas.js';
+import { emailPattern } from './invite.schemas.js';
+import type { TokenVault } from './invite-tokens.js';
 import type { InviteService, NewInvite } from './invite.service.js';
 
 export type RowOutcome = 'created' | 'skipped' | 'invalid';
@@ -91,7 +92,7 @@ function readHeader(first: string[]): { columns: Columns; isHeader: boolean } {
  * invalid (with the reason). Invalid rows never stop the others, and what was accepted before
  * a failure stays accepted.
  */
-export function createInviteImporter(deps: { invites: InviteService; clock: Clock }) {
+export function createInviteImporter(deps: { invites: InviteService; clock: Clock; vault: TokenVault }) {
   return {
     async import(organizationId: string, campaignId: string, source: Readable, options: ImportOptions): Promise<ImportReport> {
       const campaign = await deps.invites.campaignTakingInvites(organizationId, campaignId);
@@ -105,11 +106,20 @@ export function createInviteImporter(deps: { invites: InviteService; clock: Cloc
       let pending: Array<{ line: number; item: NewInvite }> = [];
       let columns: Columns | undefined;
 
+      // Tokens for the next batch are sealed on a worker thread while this one is parsed and written.
+      const prefetch = () => {
+        const tokens = deps.vault.issueInBackground(batchSize);
+        tokens.catch(() => undefined); // awaited at the next flush, if there is one
+        return tokens;
+      };
+      let nextTokens = prefetch();
       const flush = async () => {
         if (pending.length === 0) return;
         const batch = pending;
         pending = [];
-        const ids = await deps.invites.createBatch(organizationId, campaign, batch.map((b) => b.item), options.sendEmail);
+        const sealed = await nextTokens;
+        nextTokens = prefetch();
+        const ids = await deps.invites.createBatch(organizationId, campaign, batch.map((b) => b.item), options.sendEmail, sealed);
         batch.forEach(({ line, item }, i) => {
           const id = ids[i];
           note(
@@ -127,8 +137,7 @@ export function createInviteImporter(deps: { invites: InviteService; clock: Cloc
         const email = cell(cols.email) || null;
         try {
           if (email) {
-            const checked = emailSchema.safeParse(email);
-            if (!checked.success) throw new Error(`bad email: ${checked.error.issues[0]!.message}`);
+            if (email.length > 254 || !emailPattern.test(email)) throw new Error('bad email: not a valid email address');
           } else if (options.sendEmail) {
             throw new Error('missing email (required when sendEmail is true)');
           }
@@ -139,8 +148,8 @@ export function createInviteImporter(deps: { invites: InviteService; clock: Cloc
             const value = cell(index);
             if (value) metadata[key] = value;
           }
-          const valid = metadataSchema.safeParse(metadata);
-          if (!valid.success) throw new Error(`bad metadata: ${valid.error.issues[0]!.message}`);
+          const problem = metadataProblem(metadata);
+          if (problem) throw new Error(`bad metadata: ${problem}`);
           const key = email?.toLowerCase();
           if (key && seen.has(key)) {
             note({ line, email, outcome: 'skipped', reason: 'the address appears earlier in this file' });
@@ -148,7 +157,7 @@ export function createInviteImporter(deps: { invites: InviteService; clock: Cloc
           }
           if (key) seen.add(key);
           const { expiresAt, expiresIn, emailTemplate } = options;
-          pending.push({ line, item: { email: email ?? undefined, name, metadata: valid.data, expiresAt, expiresIn, emailTemplate } });
+          pending.push({ line, item: { email: email ?? undefined, name, metadata, expiresAt, expiresIn, emailTemplate } });
         } catch (error) {
           note({ line, email, outcome: 'invalid', reason: (error as Error).message });
         }

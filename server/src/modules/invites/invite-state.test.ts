@@ -91,6 +91,17 @@ describe('invite tokens', () => {
     expect(new Set(tokens.map((t) => t.hash)).size).toBe(100_000);
   });
 
+  it('are sealed the same way on the worker thread used by imports', async () => {
+    const tokens = await vault.issueInBackground(500);
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(500);
+    for (const t of tokens) {
+      expect(t.token).toMatch(tokenPattern);
+      expect(vault.reveal(t.encrypted)).toBe(t.token);
+      expect(vault.hash(t.token)).toBe(t.hash);
+    }
+    await vault.close();
+  });
+
   it('are stored as a hash and a ciphertext that reveal nothing without the secret', () => {
     const [sealed] = vault.issue(1);
     expect(sealed!.hash).toMatch(/^[0-9a-f]{64}$/);

@@ -109,11 +109,16 @@ export function createInviteRepository(db: Kysely<Database>, dialect: DialectNam
      * rather than built through the query builder.
      */
     async insertMany(rows: InviteInsert[]): Promise<Set<string>> {
-      if (rows.length === 0) return new Set();
-      const params: unknown[] = [];
-      for (const row of rows) for (const column of inviteColumns) params.push(row[column]);
-      const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(insertSql(dialect, rows.length), params));
-      return new Set(result.rows.map((r) => r.id));
+      const inserted = new Set<string>();
+      // At most 1,000 rows per statement keeps under both databases' limits on parameters.
+      for (let at = 0; at < rows.length; at += 1000) {
+        const chunk = rows.slice(at, at + 1000);
+        const params: unknown[] = [];
+        for (const row of chunk) for (const column of inviteColumns) params.push(row[column]);
+        const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(insertSql(dialect, chunk.length), params));
+        for (const r of result.rows) inserted.add(r.id);
+      }
+      return inserted;
     },
 
     async find(organizationId: string, id: string): Promise<InviteRecord | undefined> {

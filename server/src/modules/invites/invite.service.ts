@@ -10,7 +10,7 @@ import type { OrganizationService } from '../organizations/organization.service.
 import { initialEmailStatus, type EmailStatus, type InviteDelivery } from './invite-delivery.js';
 import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
 import { assertNotExpired, effectiveExpiry, effectiveStatus, type InviteStatus } from './invite-state.js';
-import type { TokenVault } from './invite-tokens.js';
+import type { SealedToken, TokenVault } from './invite-tokens.js';
 import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository, type Moment } from './invite.repository.js';
 
 type Metadata = Record<string, string | number | boolean>;
@@ -143,9 +143,17 @@ export function createInviteService(deps: {
     organizationId: string,
     items: NewInvite[],
     sendEmail: boolean,
+    sealed?: SealedToken[],
   ): Promise<{ created: InviteRecord[]; ids: Array<string | null> }> {
     const at = now();
-    const tokens = deps.vault.issue(items.length);
+    const tokens = sealed && sealed.length >= items.length ? sealed : deps.vault.issue(items.length);
+    // Items of one import share their validity; work it out once per distinct setting.
+    const expiries = new Map<string, string | null>();
+    const expiryOf = (item: NewInvite) => {
+      const key = `${item.expiresAt ?? ''}|${item.expiresIn ?? ''}`;
+      if (!expiries.has(key)) expiries.set(key, resolveExpiry(item, campaign.inviteDefaults.expiresIn, at));
+      return expiries.get(key)!;
+    };
     const rows = items.map((item, i) => {
       const email = item.email?.trim() || null;
       return {
@@ -163,7 +171,7 @@ export function createInviteService(deps: {
         email_template: item.emailTemplate ?? (typeof campaign.inviteDefaults.emailTemplate === 'string' ? campaign.inviteDefaults.emailTemplate : null),
         reminder_days_before_expiry: item.reminderDaysBeforeExpiry ??
           (typeof campaign.inviteDefaults.reminderDaysBeforeExpiry === 'number' ? campaign.inviteDefaults.reminderDaysBeforeExpiry : null),
-        expires_at: resolveExpiry(item, campaign.inviteDefaults.expiresIn, at),
+        expires_at: expiryOf(item),
         started_at: null,
         completed_at: null,
         cancelled_at: null,
@@ -223,12 +231,18 @@ export function createInviteService(deps: {
      * Creates what it can of one batch, in one transaction: an address that already has an
      * open invite is skipped, not refused. Returns the new invite id, or null, per item.
      */
-    async createBatch(organizationId: string, campaign: Campaign, items: NewInvite[], sendEmail: boolean): Promise<Array<string | null>> {
+    async createBatch(
+      organizationId: string,
+      campaign: Campaign,
+      items: NewInvite[],
+      sendEmail: boolean,
+      sealed?: SealedToken[],
+    ): Promise<Array<string | null>> {
       return inTransaction(async (r, trx) => {
         const emails = [...new Set(items.map((i) => i.email?.trim().toLowerCase()).filter((e): e is string => !!e))];
         const open = await openInvites(r, campaign, emails);
         const fresh = items.map((item, i) => ({ item, i })).filter(({ item }) => !open.has(item.email?.trim().toLowerCase() ?? ''));
-        const { ids: created } = await insertInvites(r, trx, campaign, organizationId, fresh.map((f) => f.item), sendEmail);
+        const { ids: created } = await insertInvites(r, trx, campaign, organizationId, fresh.map((f) => f.item), sendEmail, sealed);
         const ids: Array<string | null> = items.map(() => null);
         fresh.forEach(({ i }, n) => (ids[i] = created[n] ?? null));
         return ids;
