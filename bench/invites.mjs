@@ -170,6 +170,7 @@ function openBaseline(Database, file) {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = memory');
+  db.pragma('wal_autocheckpoint = 10000');
 
   const now = new Date().toISOString();
   const id = (prefix) => baselineId(prefix, Date.now(), randomBytes(12));
