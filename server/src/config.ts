@@ -27,6 +27,15 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(25 * 1024 * 1024),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 ** 3).default(256 * 1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().min(0).max(100_000).default(10),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(20).optional(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(8).optional(),
+  POSTMARK_WEBHOOK_USERNAME: z.string().min(1).optional(),
+  POSTMARK_WEBHOOK_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SES_SNS_TOPIC_ARNS: z.string().regex(/^arn:aws/, 'must be one or more SNS topic ARNs, comma-separated').optional(),
 });
 
 export interface Config {
@@ -45,6 +54,20 @@ export interface Config {
   /** Largest CSV an invite import reads. */
   readonly importMaxBytes: number;
   readonly trustProxy: boolean;
+  readonly email: EmailConfig;
+}
+
+export interface EmailConfig {
+  /** No transport: invites are created and their links shared by hand. */
+  readonly smtpUrl: string | undefined;
+  readonly from: string | undefined;
+  readonly poolSize: number;
+  /** Messages per second across all workers; 0 lifts the limit. */
+  readonly ratePerSecond: number;
+  readonly sendgridPublicKey: string | undefined;
+  readonly mailgunSigningKey: string | undefined;
+  readonly postmark: { username: string; password: string } | undefined;
+  readonly sesTopicArns: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
         'Set it to the address participants can reach.',
     );
   }
+  if (e.SMTP_URL && !e.MAIL_FROM) {
+    throw new ConfigError('Invalid configuration:\n  MAIL_FROM: required when SMTP_URL is set (for example "Acme Research <research@acme.com>")');
+  }
+  if (Boolean(e.POSTMARK_WEBHOOK_USERNAME) !== Boolean(e.POSTMARK_WEBHOOK_PASSWORD)) {
+    throw new ConfigError('Invalid configuration:\n  POSTMARK_WEBHOOK_PASSWORD: set both POSTMARK_WEBHOOK_USERNAME and POSTMARK_WEBHOOK_PASSWORD, or neither');
+  }
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -105,6 +134,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     importMaxBytes: e.IMPORT_MAX_BYTES,
     trustProxy: e.TRUST_PROXY === 'true',
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      poolSize: e.SMTP_POOL_SIZE,
+      ratePerSecond: e.EMAIL_RATE_PER_SECOND,
+      sendgridPublicKey: e.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+      postmark: e.POSTMARK_WEBHOOK_USERNAME && e.POSTMARK_WEBHOOK_PASSWORD
+        ? { username: e.POSTMARK_WEBHOOK_USERNAME, password: e.POSTMARK_WEBHOOK_PASSWORD }
+        : undefined,
+      sesTopicArns: (e.SES_SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+    },
   };
   return { config: Object.freeze(config), warnings };
 }

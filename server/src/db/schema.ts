@@ -151,8 +151,79 @@ export interface InviteTable {
   cancelled_at: Timestamp | null;
   last_sent_at: Timestamp | null;
   send_count: Generated<number>;
+  reminders_sent: Generated<number>;
+  last_reminder_at: Generated<Timestamp | null>;
+  email_sent_at: Generated<Timestamp | null>;
+  email_delivered_at: Generated<Timestamp | null>;
+  email_opened_at: Generated<Timestamp | null>;
+  email_clicked_at: Generated<Timestamp | null>;
+  start_delay_ms: Generated<number | null>;
+  completion_ms: Generated<number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface EmailMessageTable {
+  id: string;
+  organization_id: string;
+  campaign_id: string;
+  invite_id: string;
+  kind: string;
+  status: string;
+  to_address: string;
+  message_id: string;
+  provider_id: string | null;
+  custom_message: string | null;
+  attempts: Generated<number>;
+  soft_bounces: Generated<number>;
+  infra_failures: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  clicked_at: Timestamp | null;
+  bounced_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EmailEventTable {
+  id: string;
+  message_id: string;
+  type: string;
+  source: string;
+  detail: string | null;
+  raw: ColumnType<unknown, string | null, string | null>;
+  at: Timestamp;
+}
+
+export interface SuppressionTable {
+  organization_id: string;
+  email: string;
+  reason: string;
+  detail: string | null;
+  created_at: Timestamp;
+}
+
+export interface EmailTemplateTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  kind: string;
+  subject: string;
+  html: string;
+  text: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SendBucketTable {
+  name: string;
+  tokens: number;
+  refilled_at: number;
+  slow_until: number;
 }
 
 export interface InviteCounterTable {
@@ -174,4 +245,9 @@ export interface Database {
   jobs: JobTable;
   invites: InviteTable;
   invite_counters: InviteCounterTable;
+  email_messages: EmailMessageTable;
+  email_events: EmailEventTable;
+  suppressions: SuppressionTable;
+  email_templates: EmailTemplateTable;
+  send_buckets: SendBucketTable;
 }

@@ -27,13 +27,14 @@ export interface Moment {
 
 type Eb = ExpressionBuilder<Database, 'invites'>;
 
-export type InviteInsert = Required<Omit<Insertable<InviteTable>, 'send_count'>> & { send_count: number };
-
 const inviteColumns = [
   'id', 'organization_id', 'campaign_id', 'token_hash', 'token_encrypted', 'email', 'email_normalized', 'name',
   'metadata', 'status', 'email_status', 'email_template', 'reminder_days_before_expiry', 'expires_at', 'started_at',
   'completed_at', 'cancelled_at', 'last_sent_at', 'send_count', 'created_at', 'updated_at',
-] as const satisfies ReadonlyArray<keyof InviteInsert>;
+] as const satisfies ReadonlyArray<keyof InviteRow>;
+
+/** The columns a new invite is written with (the others start empty). */
+export type InviteInsert = Pick<InviteRow, (typeof inviteColumns)[number]>;
 
 const insertSqlCache = new Map<string, string>();
 

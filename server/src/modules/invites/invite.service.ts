@@ -37,6 +37,18 @@ export interface Invite {
   updatedAt: string;
 }
 
+/** What a new invite holds before any email or interview happened. */
+const emptyEmailColumns = {
+  reminders_sent: 0,
+  last_reminder_at: null,
+  email_sent_at: null,
+  email_delivered_at: null,
+  email_opened_at: null,
+  email_clicked_at: null,
+  start_delay_ms: null,
+  completion_ms: null,
+};
+
 export interface NewInvite extends ExpiryInput {
   email?: string | undefined;
   name?: string | null | undefined;
@@ -187,7 +199,7 @@ export function createInviteService(deps: {
     const queued = created.filter((row) => row.email_status === 'queued').map((row) => row.id);
     if (queued.length > 0) await deps.delivery.enqueue(trx, queued, 'invite', {});
     return {
-      created: created.map((row) => ({ ...row, campaign_expires_at: campaign.expiresAt })),
+      created: created.map((row) => ({ ...row, ...emptyEmailColumns, campaign_expires_at: campaign.expiresAt })),
       ids: rows.map((row) => (inserted.has(row.id) ? row.id : null)),
     };
   }
