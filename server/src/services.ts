@@ -18,6 +18,17 @@ import { createScriptMediaService } from './modules/scripts/script-media.service
 import { createScriptTransfer } from './modules/scripts/script-transfer.js';
 import { createScriptService } from './modules/scripts/script.service.js';
 import { expireInvitesJob } from './jobs/expire-invites.job.js';
+import { sendEmailJobDefinition } from './jobs/send-email.job.js';
+import { sendRemindersJob } from './jobs/send-reminders.job.js';
+import type { Mailer } from './adapters/mailer/mailer.js';
+import { createSmtpMailer } from './adapters/mailer/smtp-mailer.js';
+import { createEmailDelivery } from './modules/email/email-delivery.js';
+import { createEmailEvents } from './modules/email/email-events.js';
+import { createEmailTemplateService } from './modules/email/email-template.service.js';
+import { createReminderRun } from './modules/email/reminders.js';
+import { createSendBucket } from './modules/email/send-bucket.js';
+import { createSuppressionService } from './modules/email/suppression.service.js';
+import { createTrackingLinks } from './modules/email/tracking-links.js';
 import { noEmailTransport } from './modules/invites/invite-delivery.js';
 import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
@@ -33,7 +44,7 @@ import { createInviteSharing } from './modules/invites/invite-share.js';
  * The composition root: every service is created here, with its dependencies handed to it.
  * Nothing else constructs services, so this file shows who depends on what.
  */
-export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: FastifyBaseLogger }) {
+export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: FastifyBaseLogger; mailer?: Mailer }) {
   const { config, db, clock, logger } = deps;
   const storage = createLocalFileStorage(storageRoot(config.dataDir));
   const redisStore = config.redisUrl ? createRedisRateLimitStore(config.redisUrl) : undefined;
@@ -47,7 +58,19 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const stats = createInviteStats({ repo: createInviteRepository(db.kysely, db.dialect), clock });
   const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
   const vault = createTokenVault(config.secret);
-  const delivery = noEmailTransport;
+  const queue = createQueue({ db, clock });
+  const suppressions = createSuppressionService({ db, clock });
+  const emailTemplates = createEmailTemplateService({ db, clock });
+  const links = createTrackingLinks({ secret: config.secret, publicUrl: config.publicUrl });
+  const emailEvents = createEmailEvents({ db, clock, suppressions, logger });
+  const mailer = deps.mailer ?? (config.email.smtpUrl ? createSmtpMailer({ url: config.email.smtpUrl, poolSize: config.email.poolSize }) : undefined);
+  const bucket = createSendBucket({ db, clock, ratePerSecond: config.email.ratePerSecond });
+  const emailDelivery = createEmailDelivery({
+    db, clock, queue, mailer, from: config.email.from, publicUrl: config.publicUrl, vault, links,
+    templates: emailTemplates, suppressions, events: emailEvents, bucket, logger,
+  });
+  const delivery = mailer ? emailDelivery : noEmailTransport;
+  const runReminders = createReminderRun({ db, clock, delivery });
   const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery, stats });
   const inviteActions = createInviteActions({ db, clock, campaigns, delivery, invites });
   const inviteLifecycle = createInviteLifecycle({ db, clock, invites });
@@ -56,10 +79,11 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const inviteSharing = createInviteSharing({ invites, campaigns, publicUrl: config.publicUrl });
   const idempotency = createIdempotencyService({ db, clock });
   const rateLimiter = createRateLimiter(redisStore ?? createSqlRateLimitStore(db.kysely), clock);
-  const queue = createQueue({ db, clock });
   const jobs = [
     housekeepingJob({ idempotency, logger }),
     expireInvitesJob({ lifecycle: inviteLifecycle, logger }),
+    sendEmailJobDefinition({ delivery: emailDelivery }),
+    sendRemindersJob({ run: runReminders, logger }),
   ] as JobDefinition<never>[];
 
   return {
@@ -80,6 +104,12 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     inviteImporter,
     inviteExporter,
     inviteSharing,
+    suppressions,
+    emailTemplates,
+    links,
+    emailEvents,
+    emailDelivery,
+    runReminders,
     idempotency,
     rateLimiter,
     queue,
@@ -87,6 +117,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     async close(): Promise<void> {
       await redisStore?.close();
       await vault.close();
+      await mailer?.close();
     },
   };
 }

@@ -26,7 +26,8 @@ export function randomBase62(length: number): string {
 }
 
 export type IdPrefix =
-  | 'org' | 'key' | 'prj' | 'scr' | 'scv' | 'med' | 'cam' | 'inv' | 'ses' | 'job' | 'utt' | 'fil';
+  | 'org' | 'key' | 'prj' | 'scr' | 'scv' | 'med' | 'cam' | 'inv' | 'ses' | 'job' | 'utt' | 'fil'
+  | 'msg' | 'evt' | 'tpl';
 
 /** Fixed-width base62 of a non-negative integer. */
 function base62(value: number, width: number): string {

@@ -57,6 +57,32 @@ export function createQueue(deps: { db: Db; clock: Clock }) {
         .execute();
     },
 
+    /** Several jobs in one statement (a batch of emails, say), on `executor` like `enqueue`. */
+    async enqueueMany(jobs: EnqueueOptions[], executor: Kysely<Database> = kysely): Promise<void> {
+      if (jobs.length === 0) return;
+      const now = deps.clock.now();
+      for (let at = 0; at < jobs.length; at += 500) {
+        await executor
+          .insertInto('jobs')
+          .values(
+            jobs.slice(at, at + 500).map((options) => ({
+              id: newId('job'),
+              name: options.name,
+              payload: toJson(options.payload),
+              unique_key: options.uniqueKey ?? null,
+              run_at: (options.runAt ?? now).toISOString(),
+              max_attempts: options.maxAttempts ?? 5,
+              locked_by: null,
+              locked_until: null,
+              last_error: null,
+              created_at: now.toISOString(),
+            })),
+          )
+          .onConflict((oc) => oc.column('unique_key').doNothing())
+          .execute();
+      }
+    },
+
     /**
      * Locks up to `limit` due jobs for this worker. On PostgreSQL `FOR UPDATE SKIP LOCKED`
      * keeps workers from ever taking the same job; SQLite has one writer at a time anyway.

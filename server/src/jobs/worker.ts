@@ -16,7 +16,7 @@ export interface WorkerOptions {
 export function createWorker(options: WorkerOptions) {
   const id = `worker-${process.pid}-${randomBase62(6)}`;
   const byName = new Map(options.definitions.map((d) => [d.name, d as unknown as JobDefinition]));
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? 16;
   const pollMs = options.pollMs ?? 1000;
   const lockMs = options.lockMs ?? 5 * 60_000;
   let running = false;
@@ -36,14 +36,24 @@ export function createWorker(options: WorkerOptions) {
     }
   }
 
-  /** Runs every due job once; returns how many ran. Tests call this directly. */
+  /**
+   * Runs due jobs, keeping up to `concurrency` in flight, until none is due; returns how many
+   * ran. Tests call this directly.
+   */
   async function drain(): Promise<number> {
     let total = 0;
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const jobs = await options.queue.claim(id, concurrency, lockMs);
-      if (jobs.length === 0) return total;
-      await Promise.all(jobs.map(runOne));
-      total += jobs.length;
+      const room = concurrency - inFlight.size;
+      const jobs = room > 0 ? await options.queue.claim(id, room, lockMs) : [];
+      for (const job of jobs) {
+        const running: Promise<void> = runOne(job).finally(() => inFlight.delete(running));
+        inFlight.add(running);
+        total++;
+      }
+      if (inFlight.size === 0) return total;
+      // Claim again as soon as one finishes (or at once, if this round filled every slot).
+      if (jobs.length === 0 || inFlight.size >= concurrency) await Promise.race(inFlight);
     }
   }
 

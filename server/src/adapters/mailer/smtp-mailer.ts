@@ -25,7 +25,9 @@ export function createSmtpMailer(options: { url: string; poolSize: number; timeo
           html: email.html,
           text: email.text,
           messageId: email.messageId,
-          headers: email.headers,
+          // Our headers are ASCII and already safe; sent as they are, not MIME-encoded (a relay
+          // reads X-SMTPAPI or X-Mailgun-Variables as plain JSON).
+          headers: Object.fromEntries(Object.entries(email.headers).map(([k, v]) => [k, { prepared: true, value: v }])),
         });
         return { response: String(info.response ?? '') };
       } catch (error) {

@@ -18,6 +18,8 @@ export type DeliveryKind = 'invite' | 'resend' | 'reminder';
 export interface InviteDelivery {
   readonly configured: boolean;
   enqueue(executor: Kysely<Database>, inviteIds: string[], kind: DeliveryKind, options: { message?: string | undefined }): Promise<void>;
+  /** Invites among these with a message still on its way (reminders wait for it). */
+  hasPending(executor: Kysely<Database>, inviteIds: string[]): Promise<Set<string>>;
 }
 
 /** Without a transport nothing is sent: invites say `not_sent` and their links are copied by hand. */
@@ -25,6 +27,9 @@ export const noEmailTransport: InviteDelivery = {
   configured: false,
   async enqueue() {
     // Nothing to hand over.
+  },
+  async hasPending() {
+    return new Set<string>();
   },
 };
 

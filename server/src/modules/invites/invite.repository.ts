@@ -242,7 +242,8 @@ export function createInviteRepository(db: Kysely<Database>, dialect: DialectNam
       return [...own, ...byCampaign];
     },
 
-    async adjustCounters(campaignId: string, deltas: Partial<Record<InviteStatus, number>>): Promise<void> {
+    /** Adds to a campaign's counters: one per invite status, and `email:*` ones for delivery figures. */
+    async adjustCounters(campaignId: string, deltas: Partial<Record<string, number>>): Promise<void> {
       for (const [status, delta] of Object.entries(deltas)) {
         if (!delta) continue;
         await db
