@@ -15,6 +15,8 @@ import { validatorCompiler } from './http/validation.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaign.routes.js';
 import { inviteRoutes } from './modules/invites/invite.routes.js';
+import { trackingRoutes } from './modules/email/tracking.routes.js';
+import { emailRoutes } from './modules/email/email.routes.js';
 import { inviteTransferRoutes } from './modules/invites/invite-transfer.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
@@ -78,6 +80,17 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
+    trackingRoutes({
+      db: services.db,
+      clock: services.clock,
+      links: services.links,
+      events: services.emailEvents,
+      vault: services.vault,
+      publicUrl: config.publicUrl,
+    }),
+  );
+
+  await app.register(
     async (v1) => {
       await v1.register(fastifyMultipart, { limits: { fileSize: config.mediaMaxBytes, files: 1 } });
       v1.addHook('onRequest', createAuthHook(services.apiKeys, services.rateLimiter));
@@ -88,6 +101,9 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(scriptRoutes(services.scripts, services.scriptTransfer, services.scriptMedia, config.mediaMaxBytes));
       await v1.register(campaignRoutes(services.campaigns));
       await v1.register(inviteRoutes(services.invites, services.inviteActions));
+      await v1.register(
+        emailRoutes({ db: services.db, suppressions: services.suppressions, templates: services.emailTemplates, invites: services.invites }),
+      );
       await v1.register(
         inviteTransferRoutes({
           importer: services.inviteImporter,

@@ -71,7 +71,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   });
   const delivery = mailer ? emailDelivery : noEmailTransport;
   const runReminders = createReminderRun({ db, clock, delivery });
-  const invites = createInviteService({ db, clock, vault, campaigns, organizations, delivery, stats });
+  const invites = createInviteService({
+    db, clock, vault, campaigns, organizations, delivery, stats, checkTemplate: emailTemplates.assertUsable,
+  });
   const inviteActions = createInviteActions({ db, clock, campaigns, delivery, invites });
   const inviteLifecycle = createInviteLifecycle({ db, clock, invites });
   const inviteImporter = createInviteImporter({ invites, clock, vault });

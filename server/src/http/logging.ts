@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 export function maskUrl(url: string): string {
   return url
     .replace(/\/interview\/[^/?#]+/g, '/interview/[token]')
-    .replace(/\/(t|u|c)\/[A-Za-z0-9_-]{16,}/g, '/$1/[token]')
+    .replace(/\/e\/(open|click|unsubscribe)\/[^/?#]+/g, '/e/$1/[token]')
     .replace(/([?&](token|key|sig)=)[^&#]*/gi, '$1[redacted]');
 }
 

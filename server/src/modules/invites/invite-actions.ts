@@ -5,6 +5,7 @@ import type { Campaign, CampaignService } from '../campaigns/campaign.service.js
 import { initialEmailStatus, type InviteDelivery } from './invite-delivery.js';
 import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
 import { assertCan, assertNotExpired, type InviteStatus } from './invite-state.js';
+import { reminderPolicy } from '../email/reminders.js';
 import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository } from './invite.repository.js';
 import type { Invite, InviteService } from './invite.service.js';
 
@@ -125,7 +126,34 @@ export function createInviteActions(deps: {
     if (emailStatus === 'queued') await deps.delivery.enqueue(trx, [invite.id], 'resend', { message });
   }
 
+  /** A reminder now: only to a pending invite with an address that can still be written to. */
+  async function remindOne(trx: Db['kysely'], invite: InviteRecord, campaign: Campaign, message?: string): Promise<void> {
+    const { status } = effective(invite);
+    assertNotExpired(status, 'reminded');
+    if (status !== 'pending') throw new AppError('INVALID_STATE_TRANSITION', `A ${status} invite gets no reminders`, { status });
+    if (campaign.status !== 'active') {
+      throw new AppError('CAMPAIGN_NOT_ACTIVE', `Campaign ${campaign.id} is ${campaign.status}`, { status: campaign.status });
+    }
+    if (!invite.email) throw validationError('email', 'this invite has no email address');
+    if (!deps.delivery.configured) throw new AppError('SERVICE_UNAVAILABLE', 'No email transport is configured (SMTP_URL)');
+    if (['bounced', 'suppressed'].includes(invite.email_status)) {
+      throw new AppError('RESOURCE_CONFLICT', `The address ${invite.email_status === 'bounced' ? 'bounced' : 'is suppressed'}; no reminder is sent`, { emailStatus: invite.email_status });
+    }
+    const max = reminderPolicy(campaign.settings).max;
+    if (invite.reminders_sent >= max) {
+      throw new AppError('RESOURCE_CONFLICT', `The invite already had ${invite.reminders_sent} reminder(s), the campaign's maximum`, { remindersSent: invite.reminders_sent, max });
+    }
+    if ((await deps.delivery.hasPending(trx, [invite.id])).size > 0) {
+      throw new AppError('RESOURCE_CONFLICT', 'An earlier email to this invite is still on its way (a retry is pending)');
+    }
+    await deps.delivery.enqueue(trx, [invite.id], 'reminder', { message });
+  }
+
   return {
+    /** Sends reminders now, to the selected pending invites of a campaign, with an optional note. */
+    bulkRemind: (organizationId: string, campaignId: string, selection: Selection, message?: string) =>
+      eachSelected(organizationId, campaignId, selection, (_r, trx, invite, campaign) => remindOne(trx, invite, campaign, message)),
+
     async cancel(organizationId: string, id: string): Promise<Invite> {
       const invite = await deps.invites.findRecord(organizationId, id);
       await inTransaction(async (r) => r.adjustCounters(invite.campaign_id, await cancelOne(r, invite)));

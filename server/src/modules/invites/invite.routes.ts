@@ -133,6 +133,15 @@ export function inviteRoutes(invites: InviteService, actions: InviteActions): Fa
       },
     });
 
+    app.post('/campaigns/:campaignId/invites/bulk-remind', {
+      config: write,
+      schema: { ...bulk('Send a reminder now to pending invites, by ids or by filter (never past the campaign maximum)'), body: bulkResendBody },
+      handler: async (request) => {
+        const { message, ...selection } = request.body;
+        return actions.bulkRemind(request.auth.organizationId, request.params.campaignId, selection, message);
+      },
+    });
+
     app.post('/campaigns/:campaignId/invites/bulk-resend', {
       config: write,
       schema: { ...bulk('Resend the email of many invites, by ids or by filter'), body: bulkResendBody },

@@ -66,6 +66,8 @@ export function createInviteService(deps: {
   organizations: OrganizationService;
   delivery: InviteDelivery;
   stats: CampaignStatsSource;
+  /** Refuses an `emailTemplate` the organization does not have. */
+  checkTemplate?: (organizationId: string, ref: string | null | undefined) => Promise<void>;
 }) {
   const repo = createInviteRepository(deps.db.kysely, deps.db.dialect);
   const inTransaction = <T>(work: (r: InviteRepository, trx: Db['kysely']) => Promise<T>) =>
@@ -266,6 +268,7 @@ export function createInviteService(deps: {
       assertAcceptsInvites(campaign);
       const sendEmail = input.sendEmail ?? true;
       requireEmail(input, sendEmail, 'email');
+      await deps.checkTemplate?.(organizationId, input.emailTemplate);
       const base = await linkBase(organizationId);
       const [created] = await inTransaction(async (r, trx) => {
         if (input.email) {
@@ -295,6 +298,7 @@ export function createInviteService(deps: {
         emailTemplate: item.emailTemplate ?? input.emailTemplate,
       }));
       items.forEach((item, i) => requireEmail(item, sendEmail, `invites.${i}.email`));
+      for (const ref of new Set(items.map((i) => i.emailTemplate))) await deps.checkTemplate?.(organizationId, ref);
       const base = await linkBase(organizationId);
       const created = await inTransaction(async (r, trx) => {
         const emails = items.map((i) => i.email?.trim().toLowerCase()).filter((e): e is string => !!e);
