@@ -17,6 +17,7 @@ import { campaignRoutes } from './modules/campaigns/campaign.routes.js';
 import { inviteRoutes } from './modules/invites/invite.routes.js';
 import { trackingRoutes } from './modules/email/tracking.routes.js';
 import { emailRoutes } from './modules/email/email.routes.js';
+import { providerEventRoutes } from './modules/email/provider-events.routes.js';
 import { inviteTransferRoutes } from './modules/invites/invite-transfer.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
@@ -88,6 +89,10 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       vault: services.vault,
       publicUrl: config.publicUrl,
     }),
+  );
+
+  await app.register(
+    providerEventRoutes({ email: config.email, events: services.emailEvents, fetcher: services.fetcher, clock: services.clock }),
   );
 
   await app.register(

@@ -21,6 +21,7 @@ import { expireInvitesJob } from './jobs/expire-invites.job.js';
 import { sendEmailJobDefinition } from './jobs/send-email.job.js';
 import { sendRemindersJob } from './jobs/send-reminders.job.js';
 import type { Mailer } from './adapters/mailer/mailer.js';
+import { createRemoteFetcher, type RemoteFetcher } from './adapters/http/certificates.js';
 import { createSmtpMailer } from './adapters/mailer/smtp-mailer.js';
 import { createEmailDelivery } from './modules/email/email-delivery.js';
 import { createEmailEvents } from './modules/email/email-events.js';
@@ -32,7 +33,6 @@ import { createTrackingLinks } from './modules/email/tracking-links.js';
 import { noEmailTransport } from './modules/invites/invite-delivery.js';
 import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
-import { createInviteRepository } from './modules/invites/invite.repository.js';
 import { createInviteService } from './modules/invites/invite.service.js';
 import { createInviteActions } from './modules/invites/invite-actions.js';
 import { createInviteLifecycle } from './modules/invites/invite-lifecycle.js';
@@ -44,7 +44,15 @@ import { createInviteSharing } from './modules/invites/invite-share.js';
  * The composition root: every service is created here, with its dependencies handed to it.
  * Nothing else constructs services, so this file shows who depends on what.
  */
-export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: FastifyBaseLogger; mailer?: Mailer }) {
+export function createServices(deps: {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  /** Replacements for outside systems (tests hand in local ones). */
+  mailer?: Mailer;
+  fetcher?: RemoteFetcher;
+}) {
   const { config, db, clock, logger } = deps;
   const storage = createLocalFileStorage(storageRoot(config.dataDir));
   const redisStore = config.redisUrl ? createRedisRateLimitStore(config.redisUrl) : undefined;
@@ -55,10 +63,11 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const scripts = createScriptService({ db, clock, projects });
   const scriptTransfer = createScriptTransfer({ scripts, clock });
   const scriptMedia = createScriptMediaService({ db, clock, storage, scripts, publicUrl: config.publicUrl });
-  const stats = createInviteStats({ repo: createInviteRepository(db.kysely, db.dialect), clock });
+  const stats = createInviteStats({ db, clock });
   const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
   const vault = createTokenVault(config.secret);
   const queue = createQueue({ db, clock });
+  const fetcher = deps.fetcher ?? createRemoteFetcher();
   const suppressions = createSuppressionService({ db, clock });
   const emailTemplates = createEmailTemplateService({ db, clock });
   const links = createTrackingLinks({ secret: config.secret, publicUrl: config.publicUrl });
@@ -106,6 +115,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     inviteImporter,
     inviteExporter,
     inviteSharing,
+    fetcher,
     suppressions,
     emailTemplates,
     links,

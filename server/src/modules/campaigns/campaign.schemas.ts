@@ -97,6 +97,15 @@ export const campaignStatsSchema = z.object({
       cancelled: z.number().int(),
     })
     .describe('Invites per status, exact at the time of the request (expiry included)'),
+  emails: z
+    .object({ sent: z.number().int(), delivered: z.number().int(), opened: z.number().int(), clicked: z.number().int(), bounced: z.number().int() })
+    .describe('Invites whose email reached each stage (each invite counted once)'),
+  deliveryRate: z.number().describe('delivered / sent, 0-1'),
+  engagementRate: z.number().describe('opened / delivered, 0-1'),
+  conversionRate: z.number().describe('started / delivered, 0-1'),
+  completionRate: z.number().describe('completed / started, 0-1'),
+  medianInviteToStart: z.number().nullable().describe('Seconds from delivery to start'),
+  medianStartToCompletion: z.number().nullable().describe('Seconds from start to completion'),
 });
 
 export const campaignSchema = z

@@ -21,8 +21,11 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
         const invite = await r.findAnywhere(inviteId);
         if (!invite) throw notFound('Invite', inviteId);
         assertCan('start', effective(invite).status);
-        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, updated_at: at }))) return false;
-        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1 });
+        // How long the invite waited: from delivery (or sending, or creation) to this start.
+        const waitedFrom = invite.email_delivered_at ?? invite.email_sent_at ?? invite.created_at;
+        const delay = Math.max(0, Date.parse(at) - Date.parse(waitedFrom));
+        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, start_delay_ms: delay, updated_at: at }))) return false;
+        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1, 'ever:started': 1 });
         return true;
       });
     },
@@ -34,7 +37,8 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
         const invite = await r.findAnywhere(inviteId);
         if (!invite) throw notFound('Invite', inviteId);
         assertCan('complete', effective(invite).status);
-        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, updated_at: at }))) {
+        const took = invite.started_at ? Math.max(0, Date.parse(at) - Date.parse(invite.started_at)) : null;
+        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, completion_ms: took, updated_at: at }))) {
           throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
         }
         await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });

@@ -1,23 +1,70 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { Db } from '../../db/database.js';
 import type { CampaignStats, CampaignStatsSource } from '../campaigns/campaign-stats.js';
 import { inviteStatuses, type InviteStatus } from './invite-state.js';
-import type { InviteRepository } from './invite.repository.js';
+import { createInviteRepository } from './invite.repository.js';
+
+const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0);
 
 /**
  * Exact per-status figures without counting a million rows: counters of stored statuses, kept
  * in the same transactions as the changes, corrected by the few open invites whose time ran
  * out since the last sweep (an index range), or all of them when the campaign itself expired.
+ * Email figures come from `email:*` counters (each invite counted once), and the medians walk
+ * an index of per-invite durations.
  */
-export function createInviteStats(deps: { repo: InviteRepository; clock: Clock }): CampaignStatsSource {
+export function createInviteStats(deps: { db: Db; clock: Clock }): CampaignStatsSource {
+  const repo = createInviteRepository(deps.db.kysely, deps.db.dialect);
+  const db = deps.db.kysely;
+
+  /** Median of a per-invite duration (milliseconds) in one campaign; null when none is known. */
+  async function median(campaignId: string, column: 'start_delay_ms' | 'completion_ms'): Promise<number | null> {
+    const { n } = await db
+      .selectFrom('invites')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where(column, 'is not', null)
+      .executeTakeFirstOrThrow();
+    const count = Number(n);
+    if (count === 0) return null;
+    const middle = await db
+      .selectFrom('invites')
+      .select(column)
+      .where('campaign_id', '=', campaignId)
+      .where(column, 'is not', null)
+      .orderBy(column)
+      .limit(count % 2 === 0 ? 2 : 1)
+      .offset(Math.floor((count - 1) / 2))
+      .execute();
+    const values = middle.map((r) => Number(r[column]));
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+
+  async function averageCompletion(campaignId: string): Promise<number> {
+    const row = await db
+      .selectFrom('invites')
+      .select(sql<number | null>`avg(completion_ms)`.as('avg'))
+      .where('campaign_id', '=', campaignId)
+      .where('completion_ms', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return row.avg === null ? 0 : Math.round(Number(row.avg) / 1000);
+  }
+
   return {
     async forCampaigns(campaigns) {
       const now = deps.clock.now().toISOString();
       const ids = campaigns.map((c) => c.id);
-      const [stored, lapsed] = await Promise.all([deps.repo.storedCounts(ids), deps.repo.lapsedCounts(ids, now)]);
+      const [stored, lapsed] = await Promise.all([repo.storedCounts(ids), repo.lapsedCounts(ids, now)]);
       const result = new Map<string, CampaignStats>();
       for (const campaign of campaigns) {
         const counts = Object.fromEntries(inviteStatuses.map((s) => [s, 0])) as Record<InviteStatus, number>;
-        for (const row of stored) if (row.campaign_id === campaign.id) counts[row.status as InviteStatus] += Number(row.count);
+        const other: Record<string, number> = {};
+        for (const row of stored) {
+          if (row.campaign_id !== campaign.id) continue;
+          if (row.status in counts) counts[row.status as InviteStatus] += Number(row.count);
+          else other[row.status] = Number(row.count);
+        }
         if (campaign.expiresAt !== null && campaign.expiresAt <= now) {
           counts.expired += counts.pending + counts.started;
           counts.pending = 0;
@@ -29,12 +76,32 @@ export function createInviteStats(deps: { repo: InviteRepository; clock: Clock }
             counts.expired += row.n;
           }
         }
+        const emails = {
+          sent: other['email:sent'] ?? 0,
+          delivered: other['email:delivered'] ?? 0,
+          opened: other['email:opened'] ?? 0,
+          clicked: other['email:clicked'] ?? 0,
+          bounced: other['email:bounced'] ?? 0,
+        };
+        const started = other['ever:started'] ?? 0;
+        const [toStart, toComplete, average] = await Promise.all([
+          median(campaign.id, 'start_delay_ms'),
+          median(campaign.id, 'completion_ms'),
+          averageCompletion(campaign.id),
+        ]);
         result.set(campaign.id, {
           totalInvites: inviteStatuses.reduce((sum, s) => sum + counts[s], 0),
-          // An invite completes when its interview does; durations arrive with sessions.
+          // An invite completes when its interview does.
           completedSessions: counts.completed,
-          averageDuration: 0,
+          averageDuration: average,
           invitesByStatus: counts,
+          emails,
+          deliveryRate: ratio(emails.delivered, emails.sent),
+          engagementRate: ratio(emails.opened, emails.delivered),
+          conversionRate: ratio(started, emails.delivered),
+          completionRate: ratio(counts.completed, started),
+          medianInviteToStart: toStart === null ? null : Math.round(toStart / 1000),
+          medianStartToCompletion: toComplete === null ? null : Math.round(toComplete / 1000),
         });
       }
       return result;

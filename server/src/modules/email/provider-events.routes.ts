@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { RemoteFetcher } from '../../adapters/http/certificates.js';
+import type { EmailConfig } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { EmailEvents } from './email-events.js';
+import { createMailgunParser } from './providers/mailgun.js';
+import { parsePostmark } from './providers/postmark.js';
+import type { ProviderEvent, ProviderRequest } from './providers/provider.js';
+import { parseSendgrid } from './providers/sendgrid.js';
+import { parseSes } from './providers/ses.js';
+
+const providers = ['ses', 'sendgrid', 'postmark', 'mailgun'] as const;
+
+/**
+ * `POST /v1/email-events/{provider}`: delivery, bounce, deferral, complaint, open and click
+ * events from Amazon SES (via SNS), SendGrid, Postmark and Mailgun, each authenticated the way
+ * that provider documents. Not behind API keys: providers cannot send one.
+ */
+export function providerEventRoutes(deps: { email: EmailConfig; events: EmailEvents; fetcher: RemoteFetcher; clock: Clock }): FastifyPluginAsync {
+  return async (app) => {
+    // Signatures cover the exact bytes received, so the body is kept as text.
+    app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    const mailgun = deps.email.mailgunSigningKey
+      ? createMailgunParser({ signingKey: deps.email.mailgunSigningKey, now: () => deps.clock.now() })
+      : undefined;
+
+    async function parse(provider: string, request: ProviderRequest): Promise<ProviderEvent[]> {
+      const unconfigured = () => new AppError('RESOURCE_NOT_FOUND', `Events from ${provider} are not configured on this instance`);
+      switch (provider) {
+        case 'ses':
+          if (deps.email.sesTopicArns.length === 0) throw unconfigured();
+          return parseSes(request, { topicArns: deps.email.sesTopicArns, fetcher: deps.fetcher });
+        case 'sendgrid':
+          if (!deps.email.sendgridPublicKey) throw unconfigured();
+          return parseSendgrid(request, { publicKey: deps.email.sendgridPublicKey });
+        case 'postmark':
+          if (!deps.email.postmark) throw unconfigured();
+          return parsePostmark(request, deps.email.postmark);
+        case 'mailgun':
+          if (!mailgun) throw unconfigured();
+          return mailgun(request);
+        default:
+          throw new AppError('RESOURCE_NOT_FOUND', `Unknown email provider ${provider}; known: ${providers.join(', ')}`);
+      }
+    }
+
+    app.post<{ Params: { provider: string }; Body: string }>('/v1/email-events/:provider', {
+      schema: {
+        tags: ['Email'],
+        summary: 'Receive delivery events from an email provider (ses, sendgrid, postmark, mailgun)',
+        security: [],
+        response: { 200: z.object({ received: z.number().int(), matched: z.number().int() }) },
+      } as never,
+      handler: async (request) => {
+        const events = await parse(request.params.provider, { headers: request.headers, rawBody: typeof request.body === 'string' ? request.body : '' });
+        let matched = 0;
+        for (const { ids, event } of events) {
+          const message = await deps.events.locate(ids);
+          if (!message) continue;
+          await deps.events.record(message.id, event, request.params.provider as 'ses');
+          matched++;
+        }
+        return { received: events.length, matched };
+      },
+    });
+  };
+}
