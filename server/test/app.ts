@@ -7,6 +7,8 @@ import { buildApp } from '../src/app.js';
 import { createKeyForOrganization } from '../src/bootstrap.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { loggerOptions } from '../src/http/logging.js';
+import type { RemoteFetcher } from '../src/adapters/http/certificates.js';
+import { createWorker } from '../src/jobs/worker.js';
 import type { Db } from '../src/db/database.js';
 import type { Scope } from '../src/modules/api-keys/scopes.js';
 import type { Plan } from '../src/modules/organizations/plans.js';
@@ -69,6 +71,7 @@ async function assemble(
   env: Record<string, string>,
   owner: boolean,
   logStream?: NodeJS.WritableStream,
+  outside: { fetcher?: RemoteFetcher } = {},
 ): Promise<TestApp> {
   const { config } = loadConfig({
     DATA_DIR: dataDir,
@@ -78,7 +81,7 @@ async function assemble(
     ...env,
   });
   const logger = logStream ? pino({ ...loggerOptions('trace') }, logStream) : pino({ level: config.logLevel });
-  const services = createServices({ config, db: database.db, clock, logger });
+  const services = createServices({ config, db: database.db, clock, logger, ...outside });
   const app = await buildApp(services, { logger });
   await app.ready();
   const self: TestApp = {
@@ -96,7 +99,7 @@ async function assemble(
       });
       return { organizationId: created.organization.id, key: created.key, api: apiClient(app, created.key) };
     },
-    sibling: () => assemble(database, dataDir, clock, env, false),
+    sibling: () => assemble(database, dataDir, clock, env, false, undefined, outside),
     async close() {
       await app.close();
       await services.close();
@@ -110,8 +113,15 @@ async function assemble(
 }
 
 /** A real app on a real, fresh database (SQLite, or PostgreSQL when configured). */
-export async function createTestApp(options: { env?: Record<string, string>; logStream?: NodeJS.WritableStream } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; logStream?: NodeJS.WritableStream; fetcher?: RemoteFetcher } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
-  return assemble(database, dataDir, new TestClock(), options.env ?? {}, true, options.logStream);
+  return assemble(database, dataDir, new TestClock(), options.env ?? {}, true, options.logStream, options.fetcher ? { fetcher: options.fetcher } : {});
+}
+
+/** Runs every due job once (as a worker would), for tests that move time by hand. */
+export async function runJobs(t: TestApp): Promise<number> {
+  return createWorker({ queue: t.services.queue, definitions: t.services.jobs, logger: pino({ level: 'silent' }) }).drain();
 }
