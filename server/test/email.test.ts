@@ -1,7 +1,5 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorker } from '../src/jobs/worker.js';
-import { createTestApp, testPublicUrl, type Api, type TestApp } from './app.js';
+import { createTestApp, runJobs, testPublicUrl, type Api, type TestApp } from './app.js';
 import { createCampaign } from './fixtures.js';
 import { startSmtpSink } from './smtp.js';
 
@@ -16,8 +14,8 @@ afterAll(async () => {
   await smtp.close();
 });
 
-const logger = pino({ level: 'silent' });
-const work = () => createWorker({ queue: t.services.queue, definitions: t.services.jobs, logger }).drain();
+const work = () => runJobs(t);
+const hour = 3_600_000;
 
 async function setup(campaignOverrides: Record<string, unknown> = {}) {
   const org = await t.newOrg();
@@ -61,5 +59,137 @@ describe('sending invitations', () => {
     const got = (await api.get(`/v1/invites/${inv.id}`)).body;
     expect(got.emailStatus).toBe('sent');
     expect(got.sendCount).toBe(1);
+  });
+});
+
+async function deliveries(api: Api, inviteId: string) {
+  const res = await api.get(`/v1/invites/${inviteId}/deliveries`);
+  expect(res.status).toBe(200);
+  return res.body.data as Array<{ id: string; kind: string; status: string; softBounces: number; attempts: number; events: Array<{ type: string; detail: string | null; source: string }> }>;
+}
+
+describe('bounces and retries', () => {
+  it('treats a 5xx as a hard bounce: bounced, suppressed, and never written to again', async () => {
+    const { api, campaign } = await setup();
+    const inv = await invite(api, campaign.id, { email: 'hard1@example.com' });
+    await work();
+    expect(mailTo('hard1@example.com')).toHaveLength(0);
+    const got = (await api.get(`/v1/invites/${inv.id}`)).body;
+    expect(got.emailStatus).toBe('bounced');
+    const [message] = await deliveries(api, inv.id);
+    expect(message!.status).toBe('bounced');
+    expect(message!.events.map((e) => e.type)).toEqual(['queued', 'bounced']);
+    expect(message!.events[1]!.detail).toMatch(/hard bounce: 550/);
+    const suppressions = (await api.get('/v1/suppressions')).body.data;
+    expect(suppressions).toEqual([expect.objectContaining({ email: 'hard1@example.com', reason: 'hard_bounce' })]);
+
+    // Another campaign of the organization, the same address: never sent.
+    const other = await createCampaign(api);
+    const again = await invite(api, other.id, { email: 'HARD1@example.com' });
+    expect(again.emailStatus).toBe('suppressed');
+    await work();
+    expect((await deliveries(api, again.id))[0]!.status).toBe('suppressed');
+    const stats = (await api.get(`/v1/campaigns/${campaign.id}`)).body.stats;
+    expect(stats.emails).toMatchObject({ sent: 0, bounced: 1 });
+  });
+
+  it('retries a soft bounce up to three times over the following day, then fails', async () => {
+    const { api, campaign } = await setup({ inviteDefaults: { expiresIn: '14d' } });
+    const inv = await invite(api, campaign.id, { email: 'soft1@example.com' });
+    await work();
+    let [message] = await deliveries(api, inv.id);
+    expect(message).toMatchObject({ status: 'deferred', softBounces: 1 });
+    expect((await api.get(`/v1/invites/${inv.id}`)).body.emailStatus).toBe('deferred');
+    // Not before its time.
+    expect(await work()).toBe(0);
+    for (const [advance, bounces] of [[1.3 * hour, 2], [9.7 * hour, 3]] as const) {
+      t.clock.advance(advance);
+      await work();
+      [message] = await deliveries(api, inv.id);
+      expect(message).toMatchObject({ status: 'deferred', softBounces: bounces });
+    }
+    t.clock.advance(29 * hour);
+    await work();
+    [message] = await deliveries(api, inv.id);
+    expect(message).toMatchObject({ status: 'failed', softBounces: 4 });
+    expect(message!.events.filter((e) => e.type === 'deferred')).toHaveLength(4);
+    expect((await api.get(`/v1/invites/${inv.id}`)).body.emailStatus).toBe('failed');
+  });
+
+  it('delivers on a retry once the mailbox accepts again', async () => {
+    const { api, campaign } = await setup();
+    smtp.refuse.set('later@example.com', { code: 451, message: '4.3.0 try again later' });
+    const inv = await invite(api, campaign.id, { email: 'later@example.com' });
+    await work();
+    expect((await deliveries(api, inv.id))[0]!.status).toBe('deferred');
+    smtp.refuse.delete('later@example.com');
+    t.clock.advance(1.3 * hour);
+    await work();
+    const [message] = await deliveries(api, inv.id);
+    expect(message).toMatchObject({ status: 'sent', softBounces: 1, attempts: 2 });
+    expect(mailTo('later@example.com')).toHaveLength(1);
+  });
+
+  it('never retries in the last 24 hours before the invite expires', async () => {
+    const { api, campaign } = await setup();
+    const inv = await invite(api, campaign.id, { email: 'soft2@example.com', expiresIn: '20h' });
+    await work();
+    const [message] = await deliveries(api, inv.id);
+    expect(message!.status).toBe('failed');
+    expect(message!.events.at(-1)!.detail).toMatch(/close to the invite expiry/);
+  });
+
+  it('suppresses an address after soft bounces on 3 of its last 5 messages', async () => {
+    const { api, campaign } = await setup();
+    const campaigns = [campaign, await createCampaign(api), await createCampaign(api)];
+    for (const c of campaigns) await invite(api, c.id, { email: 'soft3@example.com', expiresIn: '20h' });
+    await work();
+    const list = (await api.get('/v1/suppressions?email=soft3@example.com')).body.data;
+    expect(list).toEqual([expect.objectContaining({ reason: 'soft_bounces' })]);
+  });
+
+  it('slows the whole transport on a throttling answer, without counting it against the recipient', async () => {
+    const { api, campaign } = await setup();
+    const inv = await invite(api, campaign.id, { email: 'busy1@example.com' });
+    await work();
+    let [message] = await deliveries(api, inv.id);
+    expect(message).toMatchObject({ status: 'queued', softBounces: 0 });
+    expect(message!.events.map((e) => e.type)).toContain('throttled');
+    const bucket = await t.db.kysely.selectFrom('send_buckets').selectAll().executeTakeFirstOrThrow();
+    expect(Number(bucket.slow_until)).toBeGreaterThan(t.clock.now().getTime());
+    // The server is fine again; the retry waits for its turn, then goes out.
+    smtp.refuse.set('busy1@example.com', { code: 250, message: 'ok' });
+    t.clock.advance(60_000);
+    await work();
+    [message] = await deliveries(api, inv.id);
+    expect(message).toMatchObject({ status: 'sent', softBounces: 0, attempts: 1 });
+    expect(mailTo('busy1@example.com')).toHaveLength(1);
+  });
+});
+
+describe('resend', () => {
+  it('sends the same link again with the personal note', async () => {
+    const { api, campaign } = await setup();
+    const inv = await invite(api, campaign.id, { email: 'again@example.com' });
+    await work();
+    const res = await api.post(`/v1/invites/${inv.id}/resend`, { message: 'Only takes ten minutes!' });
+    expect(res.status).toBe(200);
+    expect(res.body.emailStatus).toBe('queued');
+    await work();
+    expect((await api.get(`/v1/invites/${inv.id}`)).body).toMatchObject({ sendCount: 2, emailStatus: 'sent' });
+    const [first, second] = mailTo('again@example.com');
+    expect(second!.mail.text).toContain('Only takes ten minutes!');
+    // The same invite link behind both (the click redirect names the message; the token is the same).
+    const links = await Promise.all(
+      [first!, second!].map(async (m) => {
+        const click = /https:\/\/parley\.test(\/e\/click\/[^\s"]+)/.exec(m.mail.text ?? '')![1]!;
+        return (await t.app.inject({ method: 'GET', url: click })).headers.location;
+      }),
+    );
+    expect(links[0]).toBe(inv.inviteUrl);
+    expect(links[1]).toBe(inv.inviteUrl);
+    // Following the links counts as clicks, on the newest message too.
+    expect((await api.get(`/v1/invites/${inv.id}`)).body.emailStatus).toBe('clicked');
+    expect((await deliveries(api, inv.id)).map((d) => d.kind)).toEqual(['resend', 'invite']);
   });
 });

@@ -7,7 +7,7 @@ import type { Db } from '../../db/database.js';
 import { parseJson } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { Queue } from '../../jobs/queue.js';
-import type { DeliveryKind, InviteDelivery } from '../invites/invite-delivery.js';
+import type { DeliveryKind, EmailStatus, InviteDelivery } from '../invites/invite-delivery.js';
 import { effectiveExpiry, effectiveStatus, type InviteStatus } from '../invites/invite-state.js';
 import type { TokenVault } from '../invites/invite-tokens.js';
 import { formatExpiry } from './default-templates.js';
@@ -75,15 +75,20 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
   const host = new URL(deps.publicUrl).hostname;
   const now = () => deps.clock.now();
 
-  async function enqueue(executor: Kysely<Database>, inviteIds: string[], kind: DeliveryKind, options: { message?: string | undefined }): Promise<void> {
-    if (inviteIds.length === 0) return;
+  async function enqueue(
+    executor: Kysely<Database>,
+    inviteIds: string[],
+    kind: DeliveryKind,
+    options: { message?: string | undefined },
+  ): Promise<Map<string, EmailStatus>> {
+    if (inviteIds.length === 0) return new Map();
     const invites = await executor
       .selectFrom('invites')
       .select(['id', 'organization_id', 'campaign_id', 'email'])
       .where('id', 'in', inviteIds)
       .where('email', 'is not', null)
       .execute();
-    if (invites.length === 0) return;
+    if (invites.length === 0) return new Map();
     const at = now().toISOString();
     const suppressed = await deps.suppressions.suppressedAmong(invites[0]!.organization_id, invites.map((i) => i.email!), executor);
     const messages = invites.map((invite) => {
@@ -137,6 +142,7 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
       queued.map((m) => ({ name: sendEmailJob, payload: { messageId: m.id }, maxAttempts: 5 })),
       executor,
     );
+    return new Map(messages.map((m) => [m.invite_id, m.status as EmailStatus]));
   }
 
   async function compose(ctx: SendContext): Promise<OutgoingEmail> {

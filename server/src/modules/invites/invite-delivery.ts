@@ -17,7 +17,13 @@ export type DeliveryKind = 'invite' | 'resend' | 'reminder';
 /** Hands invite emails to whatever sends them, inside the transaction that asked for them. */
 export interface InviteDelivery {
   readonly configured: boolean;
-  enqueue(executor: Kysely<Database>, inviteIds: string[], kind: DeliveryKind, options: { message?: string | undefined }): Promise<void>;
+  /** Queues one message per invite; answers the email status each invite now has. */
+  enqueue(
+    executor: Kysely<Database>,
+    inviteIds: string[],
+    kind: DeliveryKind,
+    options: { message?: string | undefined },
+  ): Promise<Map<string, EmailStatus>>;
   /** Invites among these with a message still on its way (reminders wait for it). */
   hasPending(executor: Kysely<Database>, inviteIds: string[]): Promise<Set<string>>;
 }
@@ -26,7 +32,7 @@ export interface InviteDelivery {
 export const noEmailTransport: InviteDelivery = {
   configured: false,
   async enqueue() {
-    // Nothing to hand over.
+    return new Map();
   },
   async hasPending() {
     return new Set<string>();

@@ -199,9 +199,15 @@ export function createInviteService(deps: {
     const created = rows.filter((row) => inserted.has(row.id));
     await r.adjustCounters(campaign.id, { pending: created.length });
     const queued = created.filter((row) => row.email_status === 'queued').map((row) => row.id);
-    if (queued.length > 0) await deps.delivery.enqueue(trx, queued, 'invite', {});
+    // Suppressed addresses are not queued after all: the answer says so at once.
+    const statuses = queued.length > 0 ? await deps.delivery.enqueue(trx, queued, 'invite', {}) : new Map<string, EmailStatus>();
     return {
-      created: created.map((row) => ({ ...row, ...emptyEmailColumns, campaign_expires_at: campaign.expiresAt })),
+      created: created.map((row) => ({
+        ...row,
+        email_status: statuses.get(row.id) ?? row.email_status,
+        ...emptyEmailColumns,
+        campaign_expires_at: campaign.expiresAt,
+      })),
       ids: rows.map((row) => (inserted.has(row.id) ? row.id : null)),
     };
   }
