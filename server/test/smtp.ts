@@ -13,7 +13,7 @@ export interface Received {
  * accepted and kept, parsed, in `received`. `refuse` overrides the answer for one address
  * (a code below 400 accepts it).
  */
-export async function startSmtpSink(): Promise<{ url: string; received: Received[]; close(): Promise<void>; refuse: Map<string, { code: number; message: string }> }> {
+export async function startSmtpSink(listenOn = 0): Promise<{ url: string; received: Received[]; close(): Promise<void>; refuse: Map<string, { code: number; message: string }> }> {
   const received: Received[] = [];
   const refuse = new Map<string, { code: number; message: string }>();
   const server = new SMTPServer({
@@ -46,7 +46,7 @@ export async function startSmtpSink(): Promise<{ url: string; received: Received
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(listenOn, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as { port: number };
   return {
     url: `smtp://127.0.0.1:${port}`,
