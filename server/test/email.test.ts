@@ -193,3 +193,26 @@ describe('resend', () => {
     expect((await deliveries(api, inv.id)).map((d) => d.kind)).toEqual(['resend', 'invite']);
   });
 });
+
+describe('the sender and the language', () => {
+  it("uses the organization's sender name and reply-to, and the campaign's language", async () => {
+    const org = await t.newOrg();
+    await org.api.patch('/v1/organization', {
+      name: 'Beispiel GmbH',
+      settings: { emailSenderName: 'Beispiel\r\nBcc: victim@example.com Research', emailReplyTo: 'team@beispiel.de' },
+    });
+    const campaign = await createCampaign(org.api, { name: 'Frühjahrsstudie', settings: { language: 'de' } });
+    await invite(org.api, campaign.id, { email: 'kunde@example.com', name: 'Anna', expiresIn: '7d' });
+    await work();
+    const [mail] = mailTo('kunde@example.com');
+    const m = mail!.mail;
+    expect(m.from?.value[0]).toMatchObject({ address: 'research@parley.test' });
+    expect(m.from?.value[0]?.name).toMatch(/^Beispiel Bcc: victim@example\.com Research$/);
+    expect(m.headers.has('bcc')).toBe(false);
+    expect(m.replyTo?.value[0]?.address).toBe('team@beispiel.de');
+    expect(m.subject).toBe('Beispiel GmbH lädt Sie zu einem Interview ein: Frühjahrsstudie');
+    expect(m.text).toContain('Hallo Anna,');
+    expect(m.text).toMatch(/Dieser Link ist bis \d{1,2}\. \w+ \d{4}/);
+    expect(m.text).toContain('UTC gültig');
+  });
+});
