@@ -64,12 +64,12 @@ export function createServices(deps: {
   const scriptTransfer = createScriptTransfer({ scripts, clock });
   const scriptMedia = createScriptMediaService({ db, clock, storage, scripts, publicUrl: config.publicUrl });
   const stats = createInviteStats({ db, clock });
-  const campaigns = createCampaignService({ db, clock, scripts, projects, stats });
+  const emailTemplates = createEmailTemplateService({ db, clock });
+  const campaigns = createCampaignService({ db, clock, scripts, projects, stats, checkTemplate: emailTemplates.assertUsable });
   const vault = createTokenVault(config.secret);
   const queue = createQueue({ db, clock });
   const fetcher = deps.fetcher ?? createRemoteFetcher();
   const suppressions = createSuppressionService({ db, clock });
-  const emailTemplates = createEmailTemplateService({ db, clock });
   const links = createTrackingLinks({ secret: config.secret, publicUrl: config.publicUrl });
   const emailEvents = createEmailEvents({ db, clock, suppressions, logger });
   const mailer = deps.mailer ?? (config.email.smtpUrl ? createSmtpMailer({ url: config.email.smtpUrl, poolSize: config.email.poolSize }) : undefined);

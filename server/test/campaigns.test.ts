@@ -219,3 +219,25 @@ describe('campaigns', () => {
     expect((await owner.api.get(`/v1/campaigns/${campaign.id}`)).body.status).toBe('active');
   });
 });
+
+describe('campaign email templates', () => {
+  it('refuses an unknown template, or one of the wrong kind, in inviteDefaults', async () => {
+    const { api } = await t.newOrg();
+    const source = { subject: 'Hi {{name}}', html: '<a href="{{inviteUrl}}">Go</a> <a href="{{unsubscribeUrl}}">Stop</a>', text: 'Go: {{inviteUrl}}' };
+    const invitation = (await api.post('/v1/email-templates', { name: 'Invitation', kind: 'invite', ...source })).body;
+    const reminder = (await api.post('/v1/email-templates', { name: 'Reminder', kind: 'reminder', ...source })).body;
+    const script = await createPublishedScript(api);
+    const create = (inviteDefaults: Record<string, unknown>) => api.post('/v1/campaigns', { name: 'x', scriptId: script.id, inviteDefaults });
+    expect((await create({ emailTemplate: 'tpl_doesnotexist0000000' })).status).toBe(422);
+    expect((await create({ emailTemplate: reminder.id })).status).toBe(422);
+    expect((await create({ reminderTemplate: invitation.id })).status).toBe(422);
+    const ok = await create({ emailTemplate: invitation.id, reminderTemplate: reminder.id });
+    expect(ok.status, ok.raw).toBe(201);
+    expect((await api.patch(`/v1/campaigns/${ok.body.id}`, { inviteDefaults: { reminderTemplate: invitation.id } })).status).toBe(422);
+    expect((await api.patch(`/v1/campaigns/${ok.body.id}`, { inviteDefaults: { emailTemplate: 'default' } })).status).toBe(200);
+    const stranger = await t.newOrg();
+    const foreignScript = await createPublishedScript(stranger.api);
+    const foreign = await stranger.api.post('/v1/campaigns', { name: 'x', scriptId: foreignScript.id, inviteDefaults: { emailTemplate: invitation.id } });
+    expect(foreign.status).toBe(422);
+  });
+});

@@ -35,7 +35,8 @@ export const campaignSettings = z
 export const inviteDefaults = z
   .object({
     expiresIn: z.string().regex(durationPattern, "expiresIn must look like '30m', '24h', '7d', '2w' or 'never'").optional(),
-    emailTemplate: z.string().max(100).optional(),
+    emailTemplate: z.string().max(100).optional().describe("An invitation template's id, or 'default'"),
+    reminderTemplate: z.string().max(100).optional().describe("A reminder template's id, or 'default'"),
     sendEmail: z.boolean().optional(),
     reminderDaysBeforeExpiry: z.number().int().min(1).max(60).optional(),
   })

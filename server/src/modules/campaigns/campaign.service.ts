@@ -109,12 +109,20 @@ export function createCampaignService(deps: {
   scripts: ScriptService;
   projects: ProjectService;
   stats: CampaignStatsSource;
+  /** Refuses a template the organization does not have, or one of the wrong kind. */
+  checkTemplate?: (organizationId: string, ref: string | null | undefined, kind: 'invite' | 'reminder') => Promise<void>;
 }) {
   const repo = createCampaignRepository(deps.db.kysely);
 
   async function withStats(rows: CampaignRow[]): Promise<Campaign[]> {
     const stats = await deps.stats.forCampaigns(rows.map((r) => ({ id: r.id, expiresAt: r.expires_at })));
     return rows.map((r) => toCampaign(r, stats.get(r.id) ?? emptyStats));
+  }
+
+  async function checkTemplates(organizationId: string, defaults: Obj | undefined): Promise<void> {
+    if (!defaults || !deps.checkTemplate) return;
+    if (typeof defaults.emailTemplate === 'string') await deps.checkTemplate(organizationId, defaults.emailTemplate, 'invite');
+    if (typeof defaults.reminderTemplate === 'string') await deps.checkTemplate(organizationId, defaults.reminderTemplate, 'reminder');
   }
 
   async function get(organizationId: string, id: string): Promise<Campaign> {
@@ -136,6 +144,7 @@ export function createCampaignService(deps: {
     async create(organizationId: string, input: CreateCampaignInput): Promise<Campaign> {
       assertFuture(input.expiresAt, deps.clock.now());
       if (input.projectId) await deps.projects.assertExists(organizationId, input.projectId);
+      await checkTemplates(organizationId, input.inviteDefaults);
       const version = await deps.scripts.publishedVersionFor(organizationId, input.scriptId);
       const id = newId('cam');
       const at = deps.clock.now().toISOString();
@@ -179,6 +188,7 @@ export function createCampaignService(deps: {
       if (input.projectId) await deps.projects.assertExists(organizationId, input.projectId);
       const settings = input.settings && checked('settings', campaignSettings, merge(current.settings, input.settings));
       const defaults = input.inviteDefaults && checked('inviteDefaults', inviteDefaultsSchema, merge(current.inviteDefaults, input.inviteDefaults));
+      await checkTemplates(organizationId, defaults);
       const metadata = input.metadata && checked('metadata', metadataSchema, merge(current.metadata, input.metadata));
       await repo.update(organizationId, id, {
         ...(input.name !== undefined ? { name: input.name } : {}),

@@ -171,9 +171,13 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
       'campaign.description': ctx.campaign_description,
       'organization.name': ctx.organization_name,
     });
+    const pixel = `<img src="${deps.links.openUrl(ctx.id)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px;">`;
+    // Before </body> when the template has one; at the end otherwise (a fragment template).
     const html = settings.trackOpens === false
       ? rendered.html
-      : rendered.html.replace(/<\/body>/i, `<img src="${deps.links.openUrl(ctx.id)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px;"></body>`);
+      : /<\/body>/i.test(rendered.html)
+        ? rendered.html.replace(/<\/body>/i, `${pixel}</body>`)
+        : `${rendered.html}${pixel}`;
 
     const address = mailbox(deps.from!);
     const senderName = typeof orgSettings.emailSenderName === 'string' ? headerSafe(orgSettings.emailSenderName) : '';

@@ -39,6 +39,9 @@ export function renderTemplate(source: TemplateSource, values: TemplateValues): 
   return { subject: render(source.subject, values, 'subject'), html: render(source.html, values, 'html'), text: render(source.text, values, 'text') };
 }
 
+/** Whether a template inserts `name`, written as the renderer reads it (`{{name}}` or `{{ name }}`). */
+const uses = (template: string, name: string) => new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).test(template);
+
 /** Refuses a template that would render wrong: unknown variables, or no way to reach the interview. */
 function checkSource(source: Partial<TemplateSource>): void {
   for (const field of ['subject', 'html', 'text'] as const) {
@@ -47,10 +50,10 @@ function checkSource(source: Partial<TemplateSource>): void {
     const unknown = unknownVariables(value);
     if (unknown.length > 0) throw validationError(field, `unknown variable(s): ${unknown.join(', ')}`);
   }
-  if (source.html !== undefined && (!source.html.includes('{{inviteUrl}}') || !source.html.includes('{{unsubscribeUrl}}'))) {
+  if (source.html !== undefined && (!uses(source.html, 'inviteUrl') || !uses(source.html, 'unsubscribeUrl'))) {
     throw validationError('html', 'the HTML part must contain {{inviteUrl}} and {{unsubscribeUrl}}');
   }
-  if (source.text !== undefined && !source.text.includes('{{inviteUrl}}')) {
+  if (source.text !== undefined && !uses(source.text, 'inviteUrl')) {
     throw validationError('text', 'the text part must contain {{inviteUrl}}');
   }
 }
@@ -107,17 +110,28 @@ export function createEmailTemplateService(deps: { db: Db; clock: Clock }) {
       if (Number(result.numDeletedRows) === 0) throw notFound('Email template', id);
     },
 
-    /** Refuses an invite or campaign that names a template the organization does not have. */
-    async assertUsable(organizationId: string, ref: string | null | undefined): Promise<void> {
+    /** Refuses an invite or campaign that names a template the organization does not have (of that kind). */
+    async assertUsable(organizationId: string, ref: string | null | undefined, kind: TemplateKind = 'invite'): Promise<void> {
       if (!ref || ref === 'default') return;
-      const row = await db.selectFrom('email_templates').select('id').where('organization_id', '=', organizationId).where('id', '=', ref).executeTakeFirst();
+      const row = await db.selectFrom('email_templates').select(['id', 'kind']).where('organization_id', '=', organizationId).where('id', '=', ref).executeTakeFirst();
       if (!row) throw new AppError('VALIDATION_ERROR', `emailTemplate: no template ${ref} in this organization`, { fields: [{ path: 'emailTemplate', message: 'unknown template' }] });
+      if (row.kind !== kind) {
+        throw new AppError('VALIDATION_ERROR', `emailTemplate: ${ref} is a template of kind ${row.kind}; this needs kind ${kind}`, {
+          fields: [{ path: 'emailTemplate', message: `not a template of kind ${kind}` }],
+        });
+      }
     },
 
-    /** The template a message uses: the named one of the organization, or the built-in one. */
+    /** The template a message uses: the named one of the organization (of the message's kind), or the built-in one. */
     async resolve(organizationId: string, ref: string | null | undefined, kind: TemplateKind, language: string): Promise<TemplateSource> {
       if (ref && ref !== 'default') {
-        const row = await db.selectFrom('email_templates').selectAll().where('organization_id', '=', organizationId).where('id', '=', ref).executeTakeFirst();
+        const row = await db
+          .selectFrom('email_templates')
+          .selectAll()
+          .where('organization_id', '=', organizationId)
+          .where('id', '=', ref)
+          .where('kind', '=', kind)
+          .executeTakeFirst();
         if (row) return { subject: row.subject, html: row.html, text: row.text };
       }
       return defaultTemplate(kind, language);

@@ -22,6 +22,12 @@ const pages: Record<string, { confirm: string; button: string; done: string; inv
   pt: { confirm: 'Deixar de receber convites para entrevistas de {org}?', button: 'Cancelar subscrição', done: 'Deixará de receber e-mails de {org} através da Parley.', invalid: 'Esta ligação de cancelamento não é válida.' },
 };
 
+/** Puts the (already escaped) organization name in a sentence; a function, so `$&` in a name stays literal. */
+const withOrg = (sentence: string, org: string) => sentence.replace('{org}', () => org);
+
+/** HEAD requests come from link checkers and scanners, never from a person reading the email. */
+const byPerson = (method: string) => method !== 'HEAD';
+
 function page(reply: FastifyReply, status: number, lang: string, body: string) {
   return reply
     .status(status)
@@ -38,6 +44,8 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
     const repo = createEmailRepository(deps.db.kysely);
     // RFC 8058 one-click unsubscribe posts "List-Unsubscribe=One-Click" as a form.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // RFC 8058's own example posts it as multipart/form-data; the body is not needed, only accepted.
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
     const byScanner = (userAgent: string | undefined, sentAt: string | null) =>
       !!userAgent && scanner.test(userAgent) && sentAt !== null && deps.clock.now().getTime() - Date.parse(sentAt) < scannerWindowMs;
@@ -57,7 +65,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
       try {
         const id = deps.links.verify('open', request.params.token);
         const message = id ? await repo.find(id) : undefined;
-        if (message && !byScanner(request.headers['user-agent'], message.sent_at)) {
+        if (message && byPerson(request.method) && !byScanner(request.headers['user-agent'], message.sent_at)) {
           await deps.events.record(message.id, { type: 'opened', raw: { userAgent: request.headers['user-agent'] ?? null } }, 'tracking');
         }
       } catch (error) {
@@ -74,7 +82,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
       const base = found.domain ? `https://${found.domain}` : deps.publicUrl;
       const target = `${base}/interview/${deps.vault.reveal(found.token_encrypted)}`;
       try {
-        if (!byScanner(request.headers['user-agent'], found.sent_at)) {
+        if (byPerson(request.method) && !byScanner(request.headers['user-agent'], found.sent_at)) {
           await deps.events.record(found.id, { type: 'clicked', raw: { userAgent: request.headers['user-agent'] ?? null } }, 'tracking');
         }
       } catch (error) {
@@ -87,7 +95,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
       const id = deps.links.verify('unsubscribe', token);
       const found = id ? await context(id) : undefined;
       const settings = found ? parseJson<Record<string, unknown>>(found.settings) ?? {} : {};
-      const lang = typeof settings.language === 'string' && pages[settings.language] ? settings.language : 'en';
+      const lang = typeof settings.language === 'string' && Object.hasOwn(pages, settings.language) ? settings.language : 'en';
       return { found, lang, words: pages[lang]! };
     }
 
@@ -99,7 +107,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
         reply,
         200,
         lang,
-        `<p>${words.confirm.replace('{org}', org)}</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit" style="padding:.6rem 1.2rem;font-size:1rem">${words.button}</button></form>`,
+        `<p>${withOrg(words.confirm, org)}</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit" style="padding:.6rem 1.2rem;font-size:1rem">${words.button}</button></form>`,
       );
     });
 
@@ -113,7 +121,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
         .where('email', '=', found.to_address)
         .executeTakeFirst();
       if (!already) await deps.events.record(found.id, { type: 'unsubscribed', detail: 'one-click or page' }, 'tracking');
-      return page(reply, 200, lang, `<p>${words.done.replace('{org}', escapeHtml(found.organization_name))}</p>`);
+      return page(reply, 200, lang, `<p>${withOrg(words.done, escapeHtml(found.organization_name))}</p>`);
     });
   };
 }

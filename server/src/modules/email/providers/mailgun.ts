@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { AppError } from '../../../core/errors.js';
 import { safeEqual } from '../../../core/crypto.js';
 import type { EmailEventType } from '../email-events.js';
-import { parseJsonBody, type ProviderEvent, type ProviderRequest } from './provider.js';
+import { detailOf, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
 
 const maxAgeSeconds = 15 * 60;
 
@@ -11,22 +11,28 @@ const maxAgeSeconds = 15 * 60;
  * timestamp no older than 15 minutes, and a token never seen before (replays are refused).
  */
 export function createMailgunParser(deps: { signingKey: string; now: () => Date }) {
+  /** Tokens already received, each with its signed timestamp, kept while that timestamp could still pass. */
   const seen = new Map<string, number>();
   return function parseMailgun(request: ProviderRequest): ProviderEvent[] {
-    const body = parseJsonBody(request.rawBody) as Record<string, any> | undefined;
-    const sig = body?.signature;
-    if (!sig || typeof sig.timestamp !== 'string' || typeof sig.token !== 'string' || typeof sig.signature !== 'string') {
+    const body = record(parseJsonBody(request.rawBody));
+    const sig = record(body.signature);
+    if (typeof sig.timestamp !== 'string' || typeof sig.token !== 'string' || typeof sig.signature !== 'string') {
       throw new AppError('INVALID_SIGNATURE', 'missing Mailgun signature');
     }
     const expected = createHmac('sha256', deps.signingKey).update(sig.timestamp + sig.token).digest('hex');
     if (!safeEqual(expected, sig.signature)) throw new AppError('INVALID_SIGNATURE', 'the Mailgun signature does not verify');
     const now = deps.now().getTime() / 1000;
-    if (Math.abs(now - Number(sig.timestamp)) > maxAgeSeconds) throw new AppError('INVALID_SIGNATURE', 'the Mailgun signature is too old');
+    const signedAt = /^\d+$/.test(sig.timestamp) ? Number(sig.timestamp) : Number.NaN;
+    if (!Number.isFinite(signedAt) || Math.abs(now - signedAt) > maxAgeSeconds) {
+      throw new AppError('INVALID_SIGNATURE', 'the Mailgun signature is too old (or its timestamp is not one)');
+    }
+    // A token must be remembered for as long as its timestamp passes the check above, which,
+    // for a timestamp ahead of our clock, is longer than 15 minutes after it arrived.
     for (const [token, at] of seen) if (now - at > maxAgeSeconds) seen.delete(token);
     if (seen.has(sig.token)) throw new AppError('INVALID_SIGNATURE', 'this Mailgun webhook was already received (replay)');
-    seen.set(sig.token, now);
+    seen.set(sig.token, signedAt);
 
-    const e = body!['event-data'] ?? {};
+    const e = record(body['event-data']);
     let type: EmailEventType | undefined;
     switch (e.event) {
       case 'delivered': type = 'delivered'; break;
@@ -37,18 +43,18 @@ export function createMailgunParser(deps: { signingKey: string; now: () => Date 
       case 'unsubscribed': type = 'unsubscribed'; break;
     }
     if (!type) return [];
-    const status = e['delivery-status'] ?? {};
+    const status = record(e['delivery-status']);
     return [
       {
         ids: {
-          parleyId: e['user-variables']?.parley_message_id,
-          messageIdHeader: e.message?.headers?.['message-id'],
+          parleyId: text(record(e['user-variables']).parley_message_id),
+          messageIdHeader: text(record(record(e.message).headers)['message-id']),
         },
         event: {
           type,
-          detail: [status.code, status.message ?? status.description ?? e.reason].filter(Boolean).join(' ') || null,
+          detail: detailOf([status.code, text(status.message) ?? text(status.description) ?? e.reason]),
           raw: e,
-          at: typeof e.timestamp === 'number' ? new Date(e.timestamp * 1000).toISOString() : undefined,
+          at: instant(e.timestamp),
         },
       },
     ];

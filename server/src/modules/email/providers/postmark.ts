@@ -1,7 +1,7 @@
 import { AppError } from '../../../core/errors.js';
 import { safeEqual } from '../../../core/crypto.js';
 import type { EmailEventType } from '../email-events.js';
-import { header, parseJsonBody, type ProviderEvent, type ProviderRequest } from './provider.js';
+import { detailOf, header, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
 
 const hardBounces = new Set(['HardBounce', 'BadEmailAddress', 'Blocked', 'ManuallyDeactivated', 'SpamNotification', 'Unsubscribe', 'AddressChange']);
 
@@ -13,18 +13,19 @@ export function parsePostmark(request: ProviderRequest, deps: { username: string
   const auth = header(request, 'authorization') ?? '';
   const expected = `Basic ${Buffer.from(`${deps.username}:${deps.password}`).toString('base64')}`;
   if (!safeEqual(auth, expected)) throw new AppError('INVALID_SIGNATURE', 'wrong or missing Postmark webhook credentials');
-  const e = parseJsonBody(request.rawBody) as Record<string, any> | undefined;
-  if (!e || typeof e !== 'object') throw new AppError('INVALID_REQUEST', 'not a Postmark webhook');
+  const body = parseJsonBody(request.rawBody);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('INVALID_REQUEST', 'not a Postmark webhook');
+  const e = body as Record<string, any>;
   let type: EmailEventType | undefined;
   let detail: string | null = null;
   switch (e.RecordType) {
     case 'Delivery':
       type = 'delivered';
-      detail = e.Details ?? null;
+      detail = detailOf([e.Details]);
       break;
     case 'Bounce':
       type = hardBounces.has(e.Type) ? 'bounced' : 'deferred';
-      detail = [e.Type, e.Description, e.Details].filter(Boolean).join(': ');
+      detail = detailOf([e.Type, e.Description, e.Details], ': ');
       break;
     case 'SpamComplaint':
       type = 'complained';
@@ -42,8 +43,8 @@ export function parsePostmark(request: ProviderRequest, deps: { username: string
   if (!type) return [];
   return [
     {
-      ids: { parleyId: e.Metadata?.parley_message_id, providerId: e.MessageID },
-      event: { type, detail, raw: e, at: e.DeliveredAt ?? e.BouncedAt ?? e.ReceivedAt ?? e.ChangedAt ?? undefined },
+      ids: { parleyId: text(record(e.Metadata).parley_message_id), providerId: text(e.MessageID) },
+      event: { type, detail, raw: e, at: instant(e.DeliveredAt ?? e.BouncedAt ?? e.ReceivedAt ?? e.ChangedAt) },
     },
   ];
 }

@@ -23,3 +23,36 @@ export function parseJsonBody(raw: string): unknown {
     return undefined;
   }
 }
+
+/*
+ * A webhook body is only as trustworthy as its authentication (Postmark's is a password), and
+ * even a signed one may carry fields of unexpected types. These read a field as what it should
+ * be, or as absent, so that odd input matches nothing instead of failing the request.
+ */
+
+/** A non-empty string, or undefined. */
+export const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** A plain object (never an array or null), or an empty one. */
+export const record = (value: unknown): Record<string, any> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : {};
+
+/** Strings and numbers among `parts`, joined, or null when there are none. */
+export function detailOf(parts: unknown[], separator = ' '): string | null {
+  const kept = parts.filter((p) => (typeof p === 'string' && p !== '') || (typeof p === 'number' && Number.isFinite(p)));
+  return kept.length > 0 ? kept.join(separator) : null;
+}
+
+const latestInstant = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A provider's time as an ISO 8601 UTC instant, from an ISO 8601 date-time (any offset, any
+ * fraction) or Unix seconds; anything else is undefined (the event then takes the time it arrived).
+ */
+export function instant(value: unknown): string | undefined {
+  let ms: number;
+  if (typeof value === 'number') ms = value * 1000;
+  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) ms = Date.parse(value);
+  else return undefined;
+  return Number.isFinite(ms) && ms >= 0 && ms <= latestInstant ? new Date(ms).toISOString() : undefined;
+}

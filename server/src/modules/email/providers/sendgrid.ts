@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { AppError } from '../../../core/errors.js';
 import type { EmailEventType } from '../email-events.js';
-import { header, parseJsonBody, type ProviderEvent, type ProviderRequest } from './provider.js';
+import { detailOf, header, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
 
 const types: Record<string, EmailEventType | undefined> = {
   delivered: 'delivered',
@@ -24,18 +24,21 @@ export function parseSendgrid(request: ProviderRequest, deps: { publicKey: strin
   if (!ok) throw new AppError('INVALID_SIGNATURE', 'the SendGrid signature does not verify');
   const events = parseJsonBody(request.rawBody);
   if (!Array.isArray(events)) throw new AppError('INVALID_REQUEST', 'a SendGrid webhook carries an array of events');
-  return events.flatMap((e: Record<string, any>): ProviderEvent[] => {
-    let type = types[e.event];
-    if (e.event === 'bounce') type = e.type === 'blocked' ? 'deferred' : 'bounced';
+  return events.flatMap((item: unknown): ProviderEvent[] => {
+    const e = record(item);
+    const name = text(e.event);
+    // Own keys only: an event named "constructor" or "__proto__" is not one of ours.
+    let type = name !== undefined && Object.hasOwn(types, name) ? types[name] : undefined;
+    if (name === 'bounce') type = e.type === 'blocked' ? 'deferred' : 'bounced';
     if (!type) return [];
     return [
       {
-        ids: { parleyId: e.parley_message_id, messageIdHeader: e['smtp-id'], providerId: typeof e.sg_message_id === 'string' ? e.sg_message_id.split('.')[0] : undefined },
+        ids: { parleyId: text(e.parley_message_id), messageIdHeader: text(e['smtp-id']), providerId: text(e.sg_message_id)?.split('.')[0] },
         event: {
           type,
-          detail: e.reason ?? e.response ?? null,
-          raw: e,
-          at: typeof e.timestamp === 'number' ? new Date(e.timestamp * 1000).toISOString() : undefined,
+          detail: detailOf([e.reason]) ?? detailOf([e.response]),
+          raw: item,
+          at: instant(e.timestamp),
         },
       },
     ];

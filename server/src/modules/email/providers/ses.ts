@@ -1,7 +1,7 @@
 import { createVerify } from 'node:crypto';
 import type { RemoteFetcher } from '../../../adapters/http/certificates.js';
 import { AppError } from '../../../core/errors.js';
-import { header, parseJsonBody, type ProviderEvent, type ProviderRequest } from './provider.js';
+import { detailOf, header, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
 
 const snsHost = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
@@ -37,33 +37,41 @@ function stringToSign(m: SnsMessage): string {
 }
 
 function sesEvents(notification: Record<string, any>): ProviderEvent[] {
-  const type: string = notification.eventType ?? notification.notificationType ?? '';
-  const mail = notification.mail ?? {};
-  const headers: Array<{ name: string; value: string }> = Array.isArray(mail.headers) ? mail.headers : [];
+  const type = text(notification.eventType) ?? text(notification.notificationType) ?? '';
+  const mail = record(notification.mail);
+  const headers = (Array.isArray(mail.headers) ? mail.headers : []).map(record);
   const ids = {
-    parleyId: headers.find((h) => h.name?.toLowerCase() === 'x-parley-message')?.value,
-    messageIdHeader: mail.commonHeaders?.messageId,
-    providerId: mail.messageId,
+    parleyId: text(headers.find((h) => typeof h.name === 'string' && h.name.toLowerCase() === 'x-parley-message')?.value),
+    messageIdHeader: text(record(mail.commonHeaders).messageId),
+    providerId: text(mail.messageId),
   };
-  const at = notification[type.charAt(0).toLowerCase() + type.slice(1)]?.timestamp;
+  // Each event type keeps its details (and its time) under its own name: delivery, bounce, …
+  const details = (key: string) => record(notification[key]);
   switch (type) {
-    case 'Delivery':
-      return [{ ids, event: { type: 'delivered', detail: notification.delivery?.smtpResponse ?? null, raw: notification, at } }];
-    case 'Bounce': {
-      const bounce = notification.bounce ?? {};
-      const detail = [bounce.bounceType, bounce.bounceSubType, bounce.bouncedRecipients?.[0]?.diagnosticCode].filter(Boolean).join(': ');
-      return [{ ids, event: { type: bounce.bounceType === 'Permanent' ? 'bounced' : 'deferred', detail, raw: notification, at: bounce.timestamp } }];
+    case 'Delivery': {
+      const delivery = details('delivery');
+      return [{ ids, event: { type: 'delivered', detail: detailOf([delivery.smtpResponse]), raw: notification, at: instant(delivery.timestamp) } }];
     }
-    case 'Complaint':
-      return [{ ids, event: { type: 'complained', detail: notification.complaint?.complaintFeedbackType ?? null, raw: notification, at: notification.complaint?.timestamp } }];
-    case 'DeliveryDelay':
-      return [{ ids, event: { type: 'deferred', detail: notification.deliveryDelay?.delayType ?? null, raw: notification, at: notification.deliveryDelay?.timestamp } }];
+    case 'Bounce': {
+      const bounce = details('bounce');
+      const recipients: unknown[] = Array.isArray(bounce.bouncedRecipients) ? bounce.bouncedRecipients : [];
+      const detail = detailOf([bounce.bounceType, bounce.bounceSubType, record(recipients[0]).diagnosticCode], ': ');
+      return [{ ids, event: { type: bounce.bounceType === 'Permanent' ? 'bounced' : 'deferred', detail, raw: notification, at: instant(bounce.timestamp) } }];
+    }
+    case 'Complaint': {
+      const complaint = details('complaint');
+      return [{ ids, event: { type: 'complained', detail: detailOf([complaint.complaintFeedbackType]), raw: notification, at: instant(complaint.timestamp) } }];
+    }
+    case 'DeliveryDelay': {
+      const delay = details('deliveryDelay');
+      return [{ ids, event: { type: 'deferred', detail: detailOf([delay.delayType]), raw: notification, at: instant(delay.timestamp) } }];
+    }
     case 'Open':
-      return [{ ids, event: { type: 'opened', raw: notification, at: notification.open?.timestamp } }];
+      return [{ ids, event: { type: 'opened', raw: notification, at: instant(details('open').timestamp) } }];
     case 'Click':
-      return [{ ids, event: { type: 'clicked', raw: notification, at: notification.click?.timestamp } }];
+      return [{ ids, event: { type: 'clicked', raw: notification, at: instant(details('click').timestamp) } }];
     case 'Reject':
-      return [{ ids, event: { type: 'failed', detail: notification.reject?.reason ?? 'rejected', raw: notification } }];
+      return [{ ids, event: { type: 'failed', detail: detailOf([details('reject').reason]) ?? 'rejected', raw: notification } }];
     default:
       return [];
   }
@@ -97,6 +105,6 @@ export async function parseSes(request: ProviderRequest, deps: { topicArns: read
     return [];
   }
   if (message.Type !== 'Notification') return [];
-  const notification = parseJsonBody(message.Message);
-  return notification && typeof notification === 'object' ? sesEvents(notification as Record<string, any>) : [];
+  const notification = typeof message.Message === 'string' ? parseJsonBody(message.Message) : undefined;
+  return notification && typeof notification === 'object' && !Array.isArray(notification) ? sesEvents(notification as Record<string, any>) : [];
 }
