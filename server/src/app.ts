@@ -92,7 +92,13 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
   );
 
   await app.register(
-    providerEventRoutes({ email: config.email, events: services.emailEvents, fetcher: services.fetcher, clock: services.clock }),
+    providerEventRoutes({
+      email: config.email,
+      events: services.emailEvents,
+      fetcher: services.fetcher,
+      clock: services.clock,
+      receipts: services.webhookReceipts,
+    }),
   );
 
   await app.register(

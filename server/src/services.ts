@@ -30,6 +30,7 @@ import { createReminderRun } from './modules/email/reminders.js';
 import { createSendBucket } from './modules/email/send-bucket.js';
 import { createSuppressionService } from './modules/email/suppression.service.js';
 import { createTrackingLinks } from './modules/email/tracking-links.js';
+import { createWebhookReceipts } from './modules/email/webhook-receipts.js';
 import { noEmailTransport } from './modules/invites/invite-delivery.js';
 import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
@@ -70,6 +71,7 @@ export function createServices(deps: {
   const queue = createQueue({ db, clock });
   const fetcher = deps.fetcher ?? createRemoteFetcher();
   const suppressions = createSuppressionService({ db, clock });
+  const webhookReceipts = createWebhookReceipts({ db, clock });
   const links = createTrackingLinks({ secret: config.secret, publicUrl: config.publicUrl });
   const emailEvents = createEmailEvents({ db, clock, suppressions, logger });
   const mailer = deps.mailer ?? (config.email.smtpUrl ? createSmtpMailer({ url: config.email.smtpUrl, poolSize: config.email.poolSize }) : undefined);
@@ -91,7 +93,7 @@ export function createServices(deps: {
   const idempotency = createIdempotencyService({ db, clock });
   const rateLimiter = createRateLimiter(redisStore ?? createSqlRateLimitStore(db.kysely), clock);
   const jobs = [
-    housekeepingJob({ idempotency, logger }),
+    housekeepingJob({ idempotency, receipts: webhookReceipts, logger }),
     expireInvitesJob({ lifecycle: inviteLifecycle, logger }),
     sendEmailJobDefinition({ delivery: emailDelivery }),
     sendRemindersJob({ run: runReminders, logger }),
@@ -116,6 +118,7 @@ export function createServices(deps: {
     inviteExporter,
     inviteSharing,
     fetcher,
+    webhookReceipts,
     suppressions,
     emailTemplates,
     links,

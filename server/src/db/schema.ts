@@ -157,6 +157,7 @@ export interface InviteTable {
   email_delivered_at: Generated<Timestamp | null>;
   email_opened_at: Generated<Timestamp | null>;
   email_clicked_at: Generated<Timestamp | null>;
+  email_bounced_at: Generated<Timestamp | null>;
   start_delay_ms: Generated<number | null>;
   completion_ms: Generated<number | null>;
   created_at: Timestamp;
@@ -219,6 +220,12 @@ export interface EmailTemplateTable {
   updated_at: Timestamp;
 }
 
+export interface WebhookReceiptTable {
+  provider: string;
+  token: string;
+  expires_at: Timestamp;
+}
+
 export interface SendBucketTable {
   name: string;
   tokens: number;
@@ -250,4 +257,5 @@ export interface Database {
   suppressions: SuppressionTable;
   email_templates: EmailTemplateTable;
   send_buckets: SendBucketTable;
+  webhook_receipts: WebhookReceiptTable;
 }

@@ -3,8 +3,12 @@ import { z } from 'zod';
 import type { IdempotencyService } from '../modules/idempotency/idempotency.service.js';
 import type { JobDefinition } from './queue.js';
 
-/** Every few minutes: forget idempotency keys past their 24 hours. */
-export function housekeepingJob(deps: { idempotency: IdempotencyService; logger: FastifyBaseLogger }): JobDefinition<Record<string, never>> {
+/** Every few minutes: forget idempotency keys past their 24 hours, and old webhook receipts. */
+export function housekeepingJob(deps: {
+  idempotency: IdempotencyService;
+  receipts: { purgeExpired(): Promise<number> };
+  logger: FastifyBaseLogger;
+}): JobDefinition<Record<string, never>> {
   return {
     name: 'housekeeping',
     payload: z.object({}).strict() as never,
@@ -14,6 +18,7 @@ export function housekeepingJob(deps: { idempotency: IdempotencyService; logger:
     async handle() {
       const purged = await deps.idempotency.purgeExpired();
       if (purged > 0) deps.logger.info({ purged }, 'expired idempotency keys removed');
+      await deps.receipts.purgeExpired();
     },
   };
 }

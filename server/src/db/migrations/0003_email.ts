@@ -79,6 +79,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('slow_until', t.bigint, (c) => c.notNull())
     .execute();
 
+  // Webhook deliveries already received, where a provider asks receivers to refuse replays.
+  await db.schema
+    .createTable('webhook_receipts')
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('token', 'text', (c) => c.notNull())
+    .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+    .addPrimaryKeyConstraint('webhook_receipts_pk', ['provider', 'token'])
+    .execute();
+  await db.schema.createIndex('webhook_receipts_expiry').on('webhook_receipts').column('expires_at').execute();
+
   for (const [name, type] of [
     ['reminders_sent', 'integer'],
     ['last_reminder_at', t.timestamp],
@@ -86,6 +96,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['email_delivered_at', t.timestamp],
     ['email_opened_at', t.timestamp],
     ['email_clicked_at', t.timestamp],
+    ['email_bounced_at', t.timestamp],
     ['start_delay_ms', t.bigint],
     ['completion_ms', t.bigint],
   ] as const) {

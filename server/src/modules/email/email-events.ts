@@ -34,8 +34,9 @@ const stampOf: Partial<Record<string, 'sent_at' | 'delivered_at' | 'opened_at' |
 };
 
 /** First times on the invite, each counted once per invite for the campaign's rates. */
-const inviteFirsts: Partial<Record<EmailEventType, Array<'sent' | 'delivered' | 'opened' | 'clicked'>>> = {
+const inviteFirsts: Partial<Record<EmailEventType, Array<'sent' | 'delivered' | 'opened' | 'clicked' | 'bounced'>>> = {
   sent: ['sent'],
+  bounced: ['bounced'],
   delivered: ['delivered'],
   // An open or a click proves delivery even when the transport never said so.
   opened: ['delivered', 'opened'],
@@ -102,9 +103,6 @@ export function createEmailEvents(deps: { db: Db; clock: Clock; suppressions: Su
         if (Number(result.numUpdatedRows) === 1) deltas[`email:${first}`] = 1;
       }
       await invites.adjustCounters(message.campaign_id, deltas);
-    }
-    if (event.type === 'bounced') {
-      await createInviteRepository(trx, deps.db.dialect).adjustCounters(message.campaign_id, { 'email:bounced': 1 });
     }
 
     const reason = suppressOn[event.type];

@@ -45,6 +45,7 @@ const emptyEmailColumns = {
   email_delivered_at: null,
   email_opened_at: null,
   email_clicked_at: null,
+  email_bounced_at: null,
   start_delay_ms: null,
   completion_ms: null,
 };

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { AppError } from '../../../core/errors.js';
 import { safeEqual } from '../../../core/crypto.js';
 import type { EmailEventType } from '../email-events.js';
-import { detailOf, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
+import { detailOf, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest, type WebhookReceipts } from './provider.js';
 
 const maxAgeSeconds = 15 * 60;
 
@@ -10,10 +10,8 @@ const maxAgeSeconds = 15 * 60;
  * Mailgun webhooks: HMAC-SHA-256 of timestamp + token under the webhook signing key, a
  * timestamp no older than 15 minutes, and a token never seen before (replays are refused).
  */
-export function createMailgunParser(deps: { signingKey: string; now: () => Date }) {
-  /** Tokens already received, each with its signed timestamp, kept while that timestamp could still pass. */
-  const seen = new Map<string, number>();
-  return function parseMailgun(request: ProviderRequest): ProviderEvent[] {
+export function createMailgunParser(deps: { signingKey: string; now: () => Date; receipts: WebhookReceipts }) {
+  return async function parseMailgun(request: ProviderRequest): Promise<{ events: ProviderEvent[]; receipt: string }> {
     const body = record(parseJsonBody(request.rawBody));
     const sig = record(body.signature);
     if (typeof sig.timestamp !== 'string' || typeof sig.token !== 'string' || typeof sig.signature !== 'string') {
@@ -26,11 +24,11 @@ export function createMailgunParser(deps: { signingKey: string; now: () => Date 
     if (!Number.isFinite(signedAt) || Math.abs(now - signedAt) > maxAgeSeconds) {
       throw new AppError('INVALID_SIGNATURE', 'the Mailgun signature is too old (or its timestamp is not one)');
     }
-    // A token must be remembered for as long as its timestamp passes the check above, which,
-    // for a timestamp ahead of our clock, is longer than 15 minutes after it arrived.
-    for (const [token, at] of seen) if (now - at > maxAgeSeconds) seen.delete(token);
-    if (seen.has(sig.token)) throw new AppError('INVALID_SIGNATURE', 'this Mailgun webhook was already received (replay)');
-    seen.set(sig.token, signedAt);
+    // Remembered (by every API process: the receipt is a row) for as long as its timestamp
+    // passes the check above, which for a timestamp ahead of our clock is more than 15 minutes.
+    if (!(await deps.receipts.claim('mailgun', sig.token, new Date((signedAt + maxAgeSeconds) * 1000)))) {
+      throw new AppError('INVALID_SIGNATURE', 'this Mailgun webhook was already received (replay)');
+    }
 
     const e = record(body['event-data']);
     let type: EmailEventType | undefined;
@@ -42,9 +40,9 @@ export function createMailgunParser(deps: { signingKey: string; now: () => Date 
       case 'complained': type = 'complained'; break;
       case 'unsubscribed': type = 'unsubscribed'; break;
     }
-    if (!type) return [];
+    if (!type) return { events: [], receipt: sig.token };
     const status = record(e['delivery-status']);
-    return [
+    const events: ProviderEvent[] = [
       {
         ids: {
           parleyId: text(record(e['user-variables']).parley_message_id),
@@ -58,5 +56,6 @@ export function createMailgunParser(deps: { signingKey: string; now: () => Date 
         },
       },
     ];
+    return { events, receipt: sig.token };
   };
 }

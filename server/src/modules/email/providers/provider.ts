@@ -56,3 +56,11 @@ export function instant(value: unknown): string | undefined {
   else return undefined;
   return Number.isFinite(ms) && ms >= 0 && ms <= latestInstant ? new Date(ms).toISOString() : undefined;
 }
+
+/** Webhook deliveries already received, shared by every process (a provider's replay protection). */
+export interface WebhookReceipts {
+  /** Records the token; false when it was already there (a replay). */
+  claim(provider: string, token: string, keepUntil: Date): Promise<boolean>;
+  /** Forgets it again, so the provider's retry of a delivery we failed to process is accepted. */
+  release(provider: string, token: string): Promise<void>;
+}
