@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +21,9 @@ export const parleyBin = join(serverDir, 'bin', 'parley.js');
 const parleyEnvNames = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'PUBLIC_URL', 'PARLEY_SECRET',
   'LOG_LEVEL', 'REDIS_URL', 'MEDIA_MAX_BYTES', 'IMPORT_MAX_BYTES', 'TRUST_PROXY',
+  // Email: a transport configured in the shell must not make a benchmark send real mail.
+  'SMTP_URL', 'MAIL_FROM', 'SMTP_POOL_SIZE', 'EMAIL_RATE_PER_SECOND', 'SENDGRID_WEBHOOK_PUBLIC_KEY',
+  'MAILGUN_WEBHOOK_SIGNING_KEY', 'POSTMARK_WEBHOOK_USERNAME', 'POSTMARK_WEBHOOK_PASSWORD', 'SES_SNS_TOPIC_ARNS',
 ];
 
 /**
@@ -307,4 +311,37 @@ export function formatTable(rows) {
 /** The last line of every benchmark, in the one shape tools read (see DESIGN.md, Benchmarks). */
 export function resultLine(name, { value, unit, baseline, ratio = value / baseline }) {
   return `RESULT ${name} value=${value} unit=${unit} baseline=${baseline} ratio=${ratio.toFixed(3)}`;
+}
+
+/** Wall-clock milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
+export function epochMs() {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Memory of a live process from /proc/<pid>/status (Linux): `peakBytes` (VmHWM, the most resident
+ * memory it ever had) and `rssBytes` (VmRSS, now). Undefined where /proc is missing or it exited.
+ */
+export function processMemory(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { peakBytes: kb('VmHWM'), rssBytes: kb('VmRSS') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ, the unit of the CPU times in /proc/<pid>/stat: 100 on every Linux platform Node supports. */
+const clockTicksPerSecond = 100;
+
+/** CPU seconds (user + system) a live process has used so far (Linux /proc); undefined if unknown. */
+export function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
 }

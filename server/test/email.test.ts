@@ -216,3 +216,26 @@ describe('the sender and the language', () => {
     expect(m.text).toContain('UTC gültig');
   });
 });
+
+describe('the SMTP pool', () => {
+  it('keeps to SMTP_POOL_SIZE connections and records the id the server gave each message', async () => {
+    const pooled = await startSmtpSink();
+    const app = await createTestApp({
+      env: { SMTP_URL: pooled.url, MAIL_FROM: 'Parley <research@parley.test>', EMAIL_RATE_PER_SECOND: '0', SMTP_POOL_SIZE: '2' },
+    });
+    try {
+      const { api } = await app.newOrg();
+      const campaign = await createCampaign(api);
+      const invites = Array.from({ length: 24 }, (_, i) => ({ email: `pool${i}@example.com` }));
+      expect((await api.post(`/v1/campaigns/${campaign.id}/invites/bulk`, { invites })).status).toBe(201);
+      await runJobs(app);
+      expect(pooled.received).toHaveLength(24);
+      expect(pooled.connections()).toBeLessThanOrEqual(2);
+      const ids = await app.db.kysely.selectFrom('email_messages').select('provider_id').execute();
+      expect(new Set(ids.map((r) => r.provider_id)).size).toBe(24);
+    } finally {
+      await app.close();
+      await pooled.close();
+    }
+  });
+});

@@ -13,13 +13,25 @@ export interface Received {
  * accepted and kept, parsed, in `received`. `refuse` overrides the answer for one address
  * (a code below 400 accepts it).
  */
-export async function startSmtpSink(listenOn = 0): Promise<{ url: string; received: Received[]; close(): Promise<void>; refuse: Map<string, { code: number; message: string }> }> {
+export async function startSmtpSink(listenOn = 0): Promise<{
+  url: string;
+  received: Received[];
+  /** SMTP connections opened so far. */
+  connections: () => number;
+  close(): Promise<void>;
+  refuse: Map<string, { code: number; message: string }>;
+}> {
   const received: Received[] = [];
+  let connections = 0;
   const refuse = new Map<string, { code: number; message: string }>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       const local = address.address.split('@')[0]!.toLowerCase();
       const custom = refuse.get(address.address.toLowerCase());
@@ -52,6 +64,7 @@ export async function startSmtpSink(listenOn = 0): Promise<{ url: string; receiv
     url: `smtp://127.0.0.1:${port}`,
     received,
     refuse,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -20,6 +20,7 @@ export function createWorker(options: WorkerOptions) {
   const pollMs = options.pollMs ?? 1000;
   const lockMs = options.lockMs ?? 5 * 60_000;
   let running = false;
+  let stopping = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
@@ -44,7 +45,8 @@ export function createWorker(options: WorkerOptions) {
     let total = 0;
     const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const room = concurrency - inFlight.size;
+      // Once asked to stop, finish what is in hand and take nothing new.
+      const room = stopping ? 0 : concurrency - inFlight.size;
       const jobs = room > 0 ? await options.queue.claim(id, room, lockMs) : [];
       for (const job of jobs) {
         const running: Promise<void> = runOne(job).finally(() => inFlight.delete(running));
@@ -88,8 +90,10 @@ export function createWorker(options: WorkerOptions) {
 
     async stop(): Promise<void> {
       running = false;
+      stopping = true;
       wake?.();
       await loop;
+      stopping = false;
     },
   };
 }

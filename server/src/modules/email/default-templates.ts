@@ -156,9 +156,15 @@ export function defaultTemplate(kind: TemplateKind, language: string): TemplateS
   return { subject: kind === 'invite' ? w.inviteSubject : w.reminderSubject, html: html(w, kind), text: text(w, kind) };
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Dates in the reader's language, in UTC (the zone is named, so nobody has to guess). */
 export function formatExpiry(iso: string | null, language: string): string | null {
   if (!iso) return null;
-  const formatted = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso));
-  return `${formatted} UTC`;
+  let format = dateFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+    dateFormats.set(language, format);
+  }
+  return `${format.format(new Date(iso))} UTC`;
 }

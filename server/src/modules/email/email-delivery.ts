@@ -43,6 +43,14 @@ function headerSafe(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f"<>]+/g, ' ').trim();
 }
 
+/**
+ * The id the server gave the message, from its final answer: "250 2.0.0 Ok: queued as 4F2A9C"
+ * (Postfix and most relays), or "250 Ok 0100018c…" (Amazon SES). Nothing when there is none.
+ */
+export function providerIdOf(response: string): string | undefined {
+  return /queued as\s+<?([\w.@-]+)>?/i.exec(response)?.[1] ?? /^250\s+Ok\s+<?([\w.@-]{8,})>?\s*$/i.exec(response.trim())?.[1];
+}
+
 function mailbox(from: string): string {
   return /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
 }
@@ -314,9 +322,7 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
       const email = await compose(ctx);
       try {
         const result = await deps.mailer.send(email);
-        const queuedAs = /(?:queued as|Ok:?)\s+<?([\w.@-]+)>?/i.exec(result.response)?.[1];
-        if (queuedAs) await repo.update(ctx.id, { provider_id: queuedAs });
-        await deps.events.record(ctx.id, { type: 'sent', detail: result.response }, 'smtp');
+        await deps.events.record(ctx.id, { type: 'sent', detail: result.response, providerId: providerIdOf(result.response) }, 'smtp');
       } catch (error) {
         if (!(error instanceof SendFailure)) throw error;
         await onFailure({ ...ctx, status: 'sending', attempts: ctx.attempts + 1 }, error);

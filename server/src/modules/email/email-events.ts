@@ -51,6 +51,8 @@ const suppressOn: Partial<Record<EmailEventType, SuppressionReason>> = {
 
 export interface EmailEvent {
   type: EmailEventType;
+  /** The transport's id for the message (from its answer), kept for matching later events. */
+  providerId?: string | undefined;
   detail?: string | null | undefined;
   raw?: unknown;
   at?: string | undefined;
@@ -70,6 +72,7 @@ export function createEmailEvents(deps: { db: Db; clock: Clock; suppressions: Su
       const stamp = stampOf[next];
       await repo.transition(message.id, [message.status], {
         status: next,
+        ...(event.providerId ? { provider_id: event.providerId } : {}),
         ...(stamp && !message[stamp] ? { [stamp]: at } : {}),
         updated_at: at,
         ...(event.type === 'failed' || event.type === 'bounced' ? { last_error: event.detail ?? null } : {}),
