@@ -28,6 +28,8 @@ export async function startSmtpSink(listenOn = 0): Promise<{
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Pooled clients keep connections open; closing the sink ends them after this long.
+    closeTimeout: 200,
     onConnect(_session, callback) {
       connections++;
       callback();
