@@ -239,3 +239,34 @@ describe('the SMTP pool', () => {
     }
   });
 });
+
+describe('sending in batches', () => {
+  it('gives every message of a batch its own outcome', async () => {
+    const { api, campaign } = await setup();
+    await api.post('/v1/suppressions', { email: 'batch-blocked@example.com' });
+    const invites = ['batch-ok1', 'batch-ok2', 'hard-batch', 'soft-batch', 'batch-blocked', 'batch-cancelled', 'batch-ok3'].map((tag) => ({
+      email: `${tag}@example.com`,
+    }));
+    const created = (await api.post(`/v1/campaigns/${campaign.id}/invites/bulk`, { invites })).body.data as Array<{ id: string; email: string }>;
+    const byTag = (tag: string) => created.find((i) => i.email.startsWith(tag))!;
+    await api.post(`/v1/invites/${byTag('batch-cancelled').id}/cancel`);
+    expect(await work()).toBe(6); // one message per invite with an address that is not suppressed
+    const status = async (tag: string) => (await api.get(`/v1/invites/${byTag(tag).id}`)).body.emailStatus;
+    expect(await status('batch-ok1')).toBe('sent');
+    expect(await status('batch-ok2')).toBe('sent');
+    expect(await status('batch-ok3')).toBe('sent');
+    expect(await status('hard-batch')).toBe('bounced');
+    expect(await status('soft-batch')).toBe('deferred');
+    expect(await status('batch-blocked')).toBe('suppressed');
+    const [cancelled] = (await api.get(`/v1/invites/${byTag('batch-cancelled').id}/deliveries`)).body.data;
+    expect(cancelled).toMatchObject({ status: 'failed', lastError: 'not sent: the invite is cancelled' });
+    expect(cancelled.events.at(-1).detail).toBe('not sent: the invite is cancelled');
+    expect(mailTo('batch-ok1@example.com')).toHaveLength(1);
+    expect(mailTo('batch-cancelled@example.com')).toHaveLength(0);
+    const stats = (await api.get(`/v1/campaigns/${campaign.id}`)).body.stats;
+    expect(stats.emails).toMatchObject({ sent: 3, bounced: 1 });
+    for (const tag of ['batch-ok1', 'batch-ok2', 'batch-ok3']) {
+      expect((await api.get(`/v1/invites/${byTag(tag).id}`)).body.sendCount).toBe(1);
+    }
+  });
+});

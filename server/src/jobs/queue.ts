@@ -16,6 +16,11 @@ export interface JobDefinition<P = unknown> {
   name: string;
   payload: ZodType<P>;
   handle(payload: P, job: { id: string; attempt: number }): Promise<void>;
+  /**
+   * Optional: handles several jobs of this type at once (their database work shared), for
+   * high-volume jobs such as sending email. Must have the same effect as `handle` on each.
+   */
+  handleMany?(payloads: P[]): Promise<void>;
   maxAttempts: number;
   /** Delay before attempt `attempt + 1`, after attempt `attempt` failed. */
   backoffMs(attempt: number): number;
@@ -125,6 +130,11 @@ export function createQueue(deps: { db: Db; clock: Clock }) {
       } else {
         await kysely.deleteFrom('jobs').where('id', '=', job.id).execute();
       }
+    },
+
+    /** Completes several one-off jobs in one statement. */
+    async completeMany(jobs: JobRow[]): Promise<void> {
+      if (jobs.length > 0) await kysely.deleteFrom('jobs').where('id', 'in', jobs.map((j) => j.id)).execute();
     },
 
     /** Schedules the next attempt, or parks the job (run_at far away) once attempts run out. */

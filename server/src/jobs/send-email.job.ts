@@ -11,5 +11,6 @@ export function sendEmailJobDefinition(deps: { delivery: EmailDelivery }): JobDe
     maxAttempts: 5,
     backoffMs: (attempt) => 30_000 * 2 ** attempt,
     handle: ({ messageId }) => deps.delivery.sendMessage(messageId),
+    handleMany: (payloads) => deps.delivery.sendMessages(payloads.map((p) => p.messageId)),
   };
 }

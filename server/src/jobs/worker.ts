@@ -16,7 +16,7 @@ export interface WorkerOptions {
 export function createWorker(options: WorkerOptions) {
   const id = `worker-${process.pid}-${randomBase62(6)}`;
   const byName = new Map(options.definitions.map((d) => [d.name, d as unknown as JobDefinition]));
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 32;
   const pollMs = options.pollMs ?? 1000;
   const lockMs = options.lockMs ?? 5 * 60_000;
   let running = false;
@@ -37,25 +37,51 @@ export function createWorker(options: WorkerOptions) {
     }
   }
 
+  /** Several jobs of a type that can be handled together; one by one if that fails. */
+  async function runMany(definition: JobDefinition, jobs: JobRow[]): Promise<void> {
+    let payloads: unknown[];
+    try {
+      payloads = jobs.map((job) => definition.payload.parse(options.queue.parsePayload(job)));
+      await definition.handleMany!(payloads);
+    } catch (error) {
+      options.logger.warn({ err: error, name: definition.name, jobs: jobs.length }, 'batch failed; retrying its jobs one by one');
+      await Promise.all(jobs.map(runOne));
+      return;
+    }
+    await options.queue.completeMany(jobs);
+  }
+
   /**
    * Runs due jobs, keeping up to `concurrency` in flight, until none is due; returns how many
-   * ran. Tests call this directly.
+   * ran. Jobs of a type with `handleMany` run together. Tests call this directly.
    */
   async function drain(): Promise<number> {
     let total = 0;
+    let busy = 0;
     const inFlight = new Set<Promise<void>>();
+    const start = (work: Promise<void>, slots: number) => {
+      busy += slots;
+      const running: Promise<void> = work.finally(() => {
+        busy -= slots;
+        inFlight.delete(running);
+      });
+      inFlight.add(running);
+    };
     for (;;) {
       // Once asked to stop, finish what is in hand and take nothing new.
-      const room = stopping ? 0 : concurrency - inFlight.size;
+      const room = stopping ? 0 : concurrency - busy;
       const jobs = room > 0 ? await options.queue.claim(id, room, lockMs) : [];
+      const batches = new Map<JobDefinition, JobRow[]>();
       for (const job of jobs) {
-        const running: Promise<void> = runOne(job).finally(() => inFlight.delete(running));
-        inFlight.add(running);
-        total++;
+        const definition = byName.get(job.name);
+        if (definition?.handleMany && !definition.repeatEveryMs) batches.set(definition, [...(batches.get(definition) ?? []), job]);
+        else start(runOne(job), 1);
       }
+      for (const [definition, group] of batches) start(runMany(definition, group), group.length);
+      total += jobs.length;
       if (inFlight.size === 0) return total;
-      // Claim again as soon as one finishes (or at once, if this round filled every slot).
-      if (jobs.length === 0 || inFlight.size >= concurrency) await Promise.race(inFlight);
+      // Claim again as soon as something finishes (or at once, if this round filled every slot).
+      if (jobs.length === 0 || busy >= concurrency) await Promise.race(inFlight);
     }
   }
 

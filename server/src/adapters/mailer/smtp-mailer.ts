@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { classifyFailure, SendFailure, type Mailer, type OutgoingEmail, type SendResult } from './mailer.js';
 
@@ -39,10 +39,16 @@ export function createSmtpMailer(options: { url: string; poolSize: number; timeo
     ...(connection.secure
       ? {}
       : {
-          getSocket: (_options: unknown, callback: (error: Error | null, socket: { socket: Socket }) => void) => {
-            const socket = new Socket();
-            socket.setNoDelay(true);
-            callback(null, { socket });
+          getSocket: (_options: unknown, callback: (error: Error | null, socket?: { connection: Socket }) => void) => {
+            const socket = connect({ host: connection.host, port: connection.port ?? 587, noDelay: true });
+            const failed = (error: Error) => callback(error);
+            socket.setTimeout(timeout, () => socket.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })));
+            socket.once('error', failed);
+            socket.once('connect', () => {
+              socket.setTimeout(0);
+              socket.removeListener('error', failed);
+              callback(null, { connection: socket });
+            });
           },
         }),
   } as nodemailer.TransportOptions);

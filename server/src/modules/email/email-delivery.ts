@@ -79,6 +79,7 @@ export interface DeliveryDeps {
  */
 export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
   sendMessage(messageId: string): Promise<void>;
+  sendMessages(messageIds: string[]): Promise<void>;
 } {
   const host = new URL(deps.publicUrl).hostname;
   const now = () => deps.clock.now();
@@ -283,6 +284,59 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
 
     async hasPending(executor: Kysely<Database>, inviteIds: string[]): Promise<Set<string>> {
       return createEmailRepository(executor).pendingFor(inviteIds);
+    },
+
+    /**
+     * Several send jobs at once: one query loads them, one statement claims them, they go out
+     * together through the pool, and their results are recorded in one transaction. Anything
+     * unusual (an invite no longer open, a paused campaign, a suppressed address, a rate limit)
+     * takes the one-by-one path, which knows how to say why.
+     */
+    async sendMessages(messageIds: string[]): Promise<void> {
+      if (!deps.mailer || deps.bucket.limited || messageIds.length === 1) {
+        for (const id of messageIds) await this.sendMessage(id);
+        return;
+      }
+      const mailer = deps.mailer;
+      const repo = createEmailRepository(deps.db.kysely);
+      const at = now();
+      const contexts = (await repo.sendContexts(messageIds)).filter((c) => ['queued', 'deferred', 'sending'].includes(c.status));
+      const suppressed = new Set<string>();
+      for (const organizationId of new Set(contexts.map((c) => c.organization_id))) {
+        const mine = contexts.filter((c) => c.organization_id === organizationId).map((c) => c.to_address);
+        for (const address of await deps.suppressions.suppressedAmong(organizationId, mine)) suppressed.add(`${organizationId}:${address}`);
+      }
+      const plain = (ctx: SendContext) => {
+        const status = effectiveStatus(ctx.invite_status as InviteStatus, effectiveExpiry(ctx.invite_expires_at, ctx.campaign_expires_at), at);
+        const open = ctx.kind === 'reminder' ? status === 'pending' : status === 'pending' || status === 'started';
+        return open && ctx.campaign_status === 'active' && !suppressed.has(`${ctx.organization_id}:${ctx.to_address}`);
+      };
+      for (const ctx of contexts.filter((c) => !plain(c))) await this.sendMessage(ctx.id);
+
+      const ready = contexts.filter(plain);
+      const claimed = await repo.claimForSending(ready.map((c) => c.id), at.toISOString());
+      const results = await Promise.all(
+        ready
+          .filter((c) => claimed.has(c.id))
+          .map(async (ctx) => {
+            try {
+              return { ctx, response: (await mailer.send(await compose(ctx))).response };
+            } catch (error) {
+              return { ctx, error };
+            }
+          }),
+      );
+      await deps.events.recordSent(
+        results.flatMap((r) => (r.response !== undefined ? [{ message: r.ctx, response: r.response, providerId: providerIdOf(r.response) }] : [])),
+      );
+      const unexpected: unknown[] = [];
+      for (const r of results) {
+        if (r.response !== undefined) continue;
+        if (r.error instanceof SendFailure) await onFailure({ ...r.ctx, status: 'sending', attempts: r.ctx.attempts + 1 }, r.error);
+        else unexpected.push(r.error);
+      }
+      // The worker then retries each job alone; messages already sent are skipped there.
+      if (unexpected.length > 0) throw new AggregateError(unexpected, `${unexpected.length} message(s) could not be sent`);
     },
 
     /** The send job: one message, from its row to the transport and back. */

@@ -123,6 +123,66 @@ export function createEmailEvents(deps: { db: Db; clock: Clock; suppressions: Su
       });
     },
 
+    /**
+     * Records that messages this worker claimed (status `sending`) were accepted by the server:
+     * the same effect as `record(…'sent')` on each, in one transaction of a few statements.
+     * This is the hot path of a large send.
+     */
+    async recordSent(items: Array<{ message: Pick<EmailMessageRow, 'id' | 'invite_id' | 'campaign_id' | 'created_at'>; response: string; providerId?: string | undefined }>): Promise<void> {
+      if (items.length === 0) return;
+      const at = deps.clock.now().toISOString();
+      await deps.db.kysely.transaction().execute(async (trx) => {
+        await createEmailRepository(trx).insertEvents(
+          items.map((i) => ({ id: newId('evt'), message_id: i.message.id, type: 'sent', source: 'smtp', detail: i.response, raw: null, at })),
+        );
+        for (const { message, providerId } of items) {
+          await trx
+            .updateTable('email_messages')
+            .set({ status: 'sent', sent_at: at, updated_at: at, ...(providerId ? { provider_id: providerId } : {}) })
+            .where('id', '=', message.id)
+            .where('status', '=', 'sending')
+            .execute();
+          // The invite mirrors its newest message only.
+          await trx
+            .updateTable('invites')
+            .set((eb) => ({
+              send_count: eb('send_count', '+', 1),
+              last_sent_at: at,
+              updated_at: at,
+              email_status: eb
+                .case()
+                .when(
+                  eb.not(
+                    eb.exists(
+                      eb
+                        .selectFrom('email_messages as newer')
+                        .select('newer.id')
+                        .where('newer.invite_id', '=', message.invite_id)
+                        .where((n) => n.or([n('newer.created_at', '>', message.created_at), n.and([n('newer.created_at', '=', message.created_at), n('newer.id', '>', message.id)])])),
+                    ),
+                  ),
+                )
+                .then('sent')
+                .else(eb.ref('email_status'))
+                .end(),
+            }))
+            .where('id', '=', message.invite_id)
+            .execute();
+        }
+        const firsts = await trx
+          .updateTable('invites')
+          .set({ email_sent_at: at })
+          .where('id', 'in', items.map((i) => i.message.invite_id))
+          .where('email_sent_at', 'is', null)
+          .returning('campaign_id')
+          .execute();
+        const perCampaign = new Map<string, number>();
+        for (const row of firsts) perCampaign.set(row.campaign_id, (perCampaign.get(row.campaign_id) ?? 0) + 1);
+        const invites = createInviteRepository(trx, deps.db.dialect);
+        for (const [campaignId, n] of perCampaign) await invites.adjustCounters(campaignId, { 'email:sent': n });
+      });
+    },
+
     /** Finds the message a provider event is about: by our Message-ID, our own id, or the provider's id. */
     async locate(ids: { parleyId?: string | undefined; messageIdHeader?: string | undefined; providerId?: string | undefined }): Promise<EmailMessageRow | undefined> {
       const repo = createEmailRepository(deps.db.kysely);

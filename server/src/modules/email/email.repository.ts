@@ -42,6 +42,10 @@ export function createEmailRepository(db: Kysely<Database>) {
       return db.selectFrom('email_messages').selectAll().where('provider_id', '=', providerId).executeTakeFirst();
     },
     async sendContext(id: string): Promise<SendContext | undefined> {
+      return (await this.sendContexts([id]))[0];
+    },
+    async sendContexts(ids: string[]): Promise<SendContext[]> {
+      if (ids.length === 0) return [];
       return db
         .selectFrom('email_messages as m')
         .innerJoin('invites as i', 'i.id', 'm.invite_id')
@@ -56,8 +60,20 @@ export function createEmailRepository(db: Kysely<Database>) {
           'c.settings as campaign_settings', 'c.invite_defaults as campaign_invite_defaults', 'c.expires_at as campaign_expires_at',
           'o.name as organization_name', 'o.domain as organization_domain', 'o.settings as organization_settings',
         ])
-        .where('m.id', '=', id)
-        .executeTakeFirst();
+        .where('m.id', 'in', ids)
+        .execute();
+    },
+    /** Claims messages for sending (a compare-and-set on their status); answers the ids won. */
+    async claimForSending(ids: string[], at: string): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .updateTable('email_messages')
+        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
+        .where('id', 'in', ids)
+        .where('status', 'in', ['queued', 'deferred', 'sending'])
+        .returning('id')
+        .execute();
+      return new Set(rows.map((r) => r.id));
     },
     /** Moves a message on only if it is still in one of `from` (a compare-and-set). */
     async transition(id: string, from: string[], patch: Updateable<EmailMessageTable>): Promise<boolean> {

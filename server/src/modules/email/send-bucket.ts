@@ -12,6 +12,9 @@ export function createSendBucket(deps: { db: Db; clock: Clock; ratePerSecond: nu
   const capacity = Math.max(1, deps.ratePerSecond);
 
   return {
+    /** Whether a rate applies at all (0 lifts it). */
+    limited: deps.ratePerSecond > 0,
+
     /** Takes one token; returns 0, or how many milliseconds to wait before trying again. */
     async take(): Promise<number> {
       if (deps.ratePerSecond <= 0) return 0;
