@@ -43,23 +43,7 @@ export function createQueue(deps: { db: Db; clock: Clock }) {
   return {
     /** Enqueue on `executor` (pass a transaction so the job commits with the work it belongs to). */
     async enqueue(options: EnqueueOptions, executor: Kysely<Database> = kysely): Promise<void> {
-      const now = deps.clock.now();
-      await executor
-        .insertInto('jobs')
-        .values({
-          id: newId('job'),
-          name: options.name,
-          payload: toJson(options.payload),
-          unique_key: options.uniqueKey ?? null,
-          run_at: (options.runAt ?? now).toISOString(),
-          max_attempts: options.maxAttempts ?? 5,
-          locked_by: null,
-          locked_until: null,
-          last_error: null,
-          created_at: now.toISOString(),
-        })
-        .onConflict((oc) => oc.column('unique_key').doNothing())
-        .execute();
+      await this.enqueueMany([options], executor);
     },
 
     /** Several jobs in one statement (a batch of emails, say), on `executor` like `enqueue`. */
