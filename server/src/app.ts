@@ -18,6 +18,8 @@ import { inviteRoutes } from './modules/invites/invite.routes.js';
 import { trackingRoutes } from './modules/email/tracking.routes.js';
 import { emailRoutes } from './modules/email/email.routes.js';
 import { providerEventRoutes } from './modules/email/provider-events.routes.js';
+import { participantRoutes } from './modules/sessions/participant.routes.js';
+import { sessionRoutes } from './modules/sessions/session.routes.js';
 import { inviteTransferRoutes } from './modules/invites/invite-transfer.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
@@ -92,6 +94,10 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
   );
 
   await app.register(
+    participantRoutes({ flow: services.sessionFlow, cookies: services.sessionCookies, secure: config.publicUrl.startsWith('https:') }),
+  );
+
+  await app.register(
     providerEventRoutes({
       email: config.email,
       events: services.emailEvents,
@@ -112,6 +118,7 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(scriptRoutes(services.scripts, services.scriptTransfer, services.scriptMedia, config.mediaMaxBytes));
       await v1.register(campaignRoutes(services.campaigns));
       await v1.register(inviteRoutes(services.invites, services.inviteActions));
+      await v1.register(sessionRoutes(services.sessions, config.sessionFileMaxBytes));
       await v1.register(
         emailRoutes({ db: services.db, suppressions: services.suppressions, templates: services.emailTemplates, invites: services.invites }),
       );

@@ -35,6 +35,11 @@ const envSchema = z.object({
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(8).optional(),
   POSTMARK_WEBHOOK_USERNAME: z.string().min(1).optional(),
   POSTMARK_WEBHOOK_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  LLM_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1' }).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  SESSION_FILE_MAX_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 ** 3).default(200 * 1024 * 1024),
   SES_SNS_TOPIC_ARNS: z.string().regex(/^arn:aws/, 'must be one or more SNS topic ARNs, comma-separated').optional(),
 });
 
@@ -55,6 +60,9 @@ export interface Config {
   readonly importMaxBytes: number;
   readonly trustProxy: boolean;
   readonly email: EmailConfig;
+  /** An OpenAI-compatible endpoint for the interviewer; the built-in one when absent. */
+  readonly llm: { baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number } | undefined;
+  readonly sessionFileMaxBytes: number;
 }
 
 export interface EmailConfig {
@@ -134,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     importMaxBytes: e.IMPORT_MAX_BYTES,
     trustProxy: e.TRUST_PROXY === 'true',
+    llm: e.LLM_BASE_URL ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS } : undefined,
+    sessionFileMaxBytes: e.SESSION_FILE_MAX_BYTES,
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

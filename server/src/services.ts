@@ -31,6 +31,13 @@ import { createSendBucket } from './modules/email/send-bucket.js';
 import { createSuppressionService } from './modules/email/suppression.service.js';
 import { createTrackingLinks } from './modules/email/tracking-links.js';
 import { createWebhookReceipts } from './modules/email/webhook-receipts.js';
+import { builtInInterviewer } from './interviewer/built-in.js';
+import { createLlmInterviewer } from './interviewer/llm.js';
+import { sessionLivenessJob } from './jobs/session-liveness.job.js';
+import { createSessionAnalysis } from './modules/sessions/session-analysis.js';
+import { createSessionCookies } from './modules/sessions/session-cookie.js';
+import { createSessionFlow } from './modules/sessions/session-flow.js';
+import { createSessionService } from './modules/sessions/session.service.js';
 import { noEmailTransport } from './modules/invites/invite-delivery.js';
 import { createInviteStats } from './modules/invites/invite-stats.js';
 import { createTokenVault } from './modules/invites/invite-tokens.js';
@@ -88,6 +95,11 @@ export function createServices(deps: {
   const inviteActions = createInviteActions({ db, clock, campaigns, delivery, invites });
   const inviteLifecycle = createInviteLifecycle({ db, clock, invites });
   const inviteImporter = createInviteImporter({ invites, clock, vault });
+  const interviewer = config.llm ? createLlmInterviewer(config.llm, builtInInterviewer, logger) : builtInInterviewer;
+  const analyzeSession = createSessionAnalysis({ db, scripts });
+  const sessionFlow = createSessionFlow({ db, clock, vault, campaigns, scripts, lifecycle: inviteLifecycle, interviewer, analyze: analyzeSession });
+  const sessions = createSessionService({ db, clock, campaigns, storage });
+  const sessionCookies = createSessionCookies(config.secret);
   const inviteExporter = createInviteExporter({ invites });
   const inviteSharing = createInviteSharing({ invites, campaigns, publicUrl: config.publicUrl });
   const idempotency = createIdempotencyService({ db, clock });
@@ -97,6 +109,7 @@ export function createServices(deps: {
     expireInvitesJob({ lifecycle: inviteLifecycle, logger }),
     sendEmailJobDefinition({ delivery: emailDelivery }),
     sendRemindersJob({ run: runReminders, logger }),
+    sessionLivenessJob({ flow: sessionFlow, logger }),
   ] as JobDefinition<never>[];
 
   return {
@@ -115,6 +128,11 @@ export function createServices(deps: {
     inviteActions,
     inviteLifecycle,
     inviteImporter,
+    interviewer,
+    sessionFlow,
+    sessions,
+    sessionCookies,
+    analyzeSession,
     inviteExporter,
     inviteSharing,
     fetcher,

@@ -92,7 +92,11 @@ export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely);
 }
 
-/** JSON columns are text on SQLite and jsonb on PostgreSQL; this is the one place they are read. */
+/**
+ * JSON columns are text on SQLite and jsonb on PostgreSQL; this is the one place they are read.
+ * Store objects or arrays only: a bare JSON string comes back from PostgreSQL already parsed,
+ * and could not be told apart from SQLite's text here.
+ */
 export function parseJson<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }

@@ -158,6 +158,8 @@ export interface InviteTable {
   email_opened_at: Generated<Timestamp | null>;
   email_clicked_at: Generated<Timestamp | null>;
   email_bounced_at: Generated<Timestamp | null>;
+  verify_attempts: Generated<number>;
+  verify_locked_until: Generated<Timestamp | null>;
   start_delay_ms: Generated<number | null>;
   completion_ms: Generated<number | null>;
   created_at: Timestamp;
@@ -220,6 +222,72 @@ export interface EmailTemplateTable {
   updated_at: Timestamp;
 }
 
+export interface SessionTable {
+  id: string;
+  organization_id: string;
+  campaign_id: string;
+  invite_id: string;
+  script_version_id: string;
+  status: string;
+  language: string;
+  participant_name: string | null;
+  participant_email: string | null;
+  metadata: Json;
+  consent: ColumnType<unknown, string | null, string | null>;
+  device: ColumnType<unknown, string | null, string | null>;
+  user_agent: string | null;
+  ip: string | null;
+  step_index: number;
+  follow_ups: number;
+  pending_follow_up: string | null;
+  step_shown_at: Timestamp | null;
+  questions_answered: number;
+  total_questions: number;
+  abandon_after_minutes: number;
+  max_duration_seconds: number | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  last_seen_at: Timestamp | null;
+  abandon_at: Timestamp | null;
+  deadline_at: Timestamp | null;
+  paused_at: Timestamp | null;
+  pause_reason: string | null;
+  ended_by: string | null;
+  duration_seconds: number | null;
+  sentiment: ColumnType<unknown, string | null, string | null>;
+  analysis: ColumnType<unknown, string | null, string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UtteranceTable {
+  id: string;
+  session_id: string;
+  seq: number;
+  speaker: string;
+  question_id: string | null;
+  kind: string;
+  text: string;
+  value: ColumnType<unknown, string | null, string | null>;
+  start_ms: number;
+  end_ms: number;
+  sentiment: number | null;
+  keywords: ColumnType<unknown, string | null, string | null>;
+  created_at: Timestamp;
+}
+
+export interface SessionFileTable {
+  id: string;
+  organization_id: string;
+  session_id: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  created_at: Timestamp;
+}
+
 export interface WebhookReceiptTable {
   provider: string;
   token: string;
@@ -258,4 +326,7 @@ export interface Database {
   email_templates: EmailTemplateTable;
   send_buckets: SendBucketTable;
   webhook_receipts: WebhookReceiptTable;
+  sessions: SessionTable;
+  utterances: UtteranceTable;
+  session_files: SessionFileTable;
 }

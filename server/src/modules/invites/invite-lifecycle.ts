@@ -13,37 +13,42 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
   const now = () => deps.clock.now();
   const { effective } = deps.invites;
 
+  /** pending → started; false when another request started it first. */
+  async function start(r: InviteRepository, inviteId: string): Promise<boolean> {
+    const at = now().toISOString();
+    const invite = await r.findAnywhere(inviteId);
+    if (!invite) throw notFound('Invite', inviteId);
+    assertCan('start', effective(invite).status);
+    // How long the invite waited: from delivery (or sending, or creation) to this start.
+    const waitedFrom = invite.email_delivered_at ?? invite.email_sent_at ?? invite.created_at;
+    const delay = Math.max(0, Date.parse(at) - Date.parse(waitedFrom));
+    if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, start_delay_ms: delay, updated_at: at }))) return false;
+    await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1, 'ever:started': 1 });
+    return true;
+  }
+
+  async function complete(r: InviteRepository, inviteId: string): Promise<void> {
+    const at = now().toISOString();
+    const invite = await r.findAnywhere(inviteId);
+    if (!invite) throw notFound('Invite', inviteId);
+    assertCan('complete', effective(invite).status);
+    const took = invite.started_at ? Math.max(0, Date.parse(at) - Date.parse(invite.started_at)) : null;
+    if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, completion_ms: took, updated_at: at }))) {
+      throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
+    }
+    await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
+  }
+
   return {
     /** The participant began (POST from the interview page): pending → started, exactly once. */
-    async recordStart(inviteId: string): Promise<boolean> {
-      const at = now().toISOString();
-      return inTransaction(async (r) => {
-        const invite = await r.findAnywhere(inviteId);
-        if (!invite) throw notFound('Invite', inviteId);
-        assertCan('start', effective(invite).status);
-        // How long the invite waited: from delivery (or sending, or creation) to this start.
-        const waitedFrom = invite.email_delivered_at ?? invite.email_sent_at ?? invite.created_at;
-        const delay = Math.max(0, Date.parse(at) - Date.parse(waitedFrom));
-        if (!(await r.transition(inviteId, 'pending', { status: 'started', started_at: at, start_delay_ms: delay, updated_at: at }))) return false;
-        await r.adjustCounters(invite.campaign_id, { pending: -1, started: 1, 'ever:started': 1 });
-        return true;
-      });
-    },
+    recordStart: (inviteId: string) => inTransaction((r) => start(r, inviteId)),
 
     /** The participant submitted the last answer: started → completed. */
-    async recordCompletion(inviteId: string): Promise<void> {
-      const at = now().toISOString();
-      await inTransaction(async (r) => {
-        const invite = await r.findAnywhere(inviteId);
-        if (!invite) throw notFound('Invite', inviteId);
-        assertCan('complete', effective(invite).status);
-        const took = invite.started_at ? Math.max(0, Date.parse(at) - Date.parse(invite.started_at)) : null;
-        if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, completion_ms: took, updated_at: at }))) {
-          throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
-        }
-        await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
-      });
-    },
+    recordCompletion: (inviteId: string) => inTransaction((r) => complete(r, inviteId)),
+
+    /** The same moves, inside a transaction of the caller's (a session starts with its invite). */
+    startWithin: (trx: Db['kysely'], inviteId: string) => start(createInviteRepository(trx, deps.db.dialect), inviteId),
+    completeWithin: (trx: Db['kysely'], inviteId: string) => complete(createInviteRepository(trx, deps.db.dialect), inviteId),
 
     /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */
     async sweepExpired(batchSize = 1000): Promise<number> {

@@ -46,6 +46,8 @@ const emptyEmailColumns = {
   email_opened_at: null,
   email_clicked_at: null,
   email_bounced_at: null,
+  verify_attempts: 0,
+  verify_locked_until: null,
   start_delay_ms: null,
   completion_ms: null,
 };

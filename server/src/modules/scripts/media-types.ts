@@ -1,7 +1,7 @@
 export interface MediaType {
   contentType: string;
   extension: string;
-  kind: 'image' | 'audio';
+  kind: 'image' | 'audio' | 'video' | 'document';
 }
 
 const ascii = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).toString('latin1');
@@ -48,3 +48,22 @@ export function sniffMediaType(head: Buffer): MediaType | undefined {
 }
 
 export const acceptedMediaTypes = 'PNG, JPEG, GIF, WebP images; MP3, WAV, OGG, FLAC, M4A, WebM audio';
+
+/**
+ * Files attached to a session (recordings, screenshots, exports): the media above, plus video
+ * (MP4, QuickTime, WebM read as video) and PDF. Still nothing a browser would run.
+ */
+export function sniffSessionFile(head: Buffer): MediaType | undefined {
+  if (head.length >= 5 && ascii(head, 0, 5) === '%PDF-') return { contentType: 'application/pdf', extension: 'pdf', kind: 'document' };
+  if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp') {
+    const brand = ascii(head, 8, 12);
+    if (brand === 'qt  ') return { contentType: 'video/quicktime', extension: 'mov', kind: 'video' };
+    if (!['M4A ', 'M4B '].includes(brand)) return { contentType: 'video/mp4', extension: 'mp4', kind: 'video' };
+  }
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
+    return { contentType: 'video/webm', extension: 'webm', kind: 'video' };
+  }
+  return sniffMediaType(head);
+}
+
+export const acceptedSessionFileTypes = 'PDF; MP4, MOV, WebM video; ' + acceptedMediaTypes;
