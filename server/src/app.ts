@@ -20,6 +20,7 @@ import { emailRoutes } from './modules/email/email.routes.js';
 import { providerEventRoutes } from './modules/email/provider-events.routes.js';
 import { participantRoutes } from './modules/sessions/participant.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
+import { transcriptRoutes } from './modules/sessions/transcript.routes.js';
 import { inviteTransferRoutes } from './modules/invites/invite-transfer.routes.js';
 import { organizationRoutes } from './modules/organizations/organization.routes.js';
 import { projectRoutes } from './modules/projects/project.routes.js';
@@ -119,6 +120,7 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(campaignRoutes(services.campaigns));
       await v1.register(inviteRoutes(services.invites, services.inviteActions));
       await v1.register(sessionRoutes(services.sessions, config.sessionFileMaxBytes));
+      await v1.register(transcriptRoutes({ db: services.db, sessions: services.sessions, organizations: services.organizations }));
       await v1.register(
         emailRoutes({ db: services.db, suppressions: services.suppressions, templates: services.emailTemplates, invites: services.invites }),
       );

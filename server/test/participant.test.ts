@@ -1,40 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, createTestApp, type Api, type TestApp } from './app.js';
 import { createCampaign, createPublishedScript } from './fixtures.js';
+import { chrome, participantBrowser } from './participant.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
 });
 afterAll(() => t.close());
-
-const chrome = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1';
-
-/** The participant's browser: keeps the session cookie it is given, like a real one. */
-function browser() {
-  let cookie: string | undefined;
-  async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
-    const res = await t.app.inject({
-      method,
-      url,
-      headers: { 'user-agent': chrome, ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    const set = res.headers['set-cookie'];
-    if (set) cookie = String(set).split(';')[0];
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers };
-  }
-  return {
-    open: (token: string, query = '') => call('GET', `/p/invites/${token}${query}`),
-    start: (token: string, body: Record<string, unknown> = {}) => call('POST', `/p/invites/${token}/start`, body),
-    view: () => call('GET', '/p/session'),
-    consent: (granted = true) => call('POST', '/p/session/consent', { granted, type: 'all' }),
-    answer: (questionId: string, answer: unknown) => call('POST', '/p/session/answer', { questionId, answer }),
-    heartbeat: () => call('POST', '/p/session/heartbeat'),
-    complete: () => call('POST', '/p/session/complete'),
-    cookie: () => cookie,
-  };
-}
 
 const questions = [
   { id: 'q1', text: 'Hi {{name}}, how was your first week at {{company}}?', type: 'open', followUp: { enabled: true, maxFollowUps: 2, prompt: 'Dig deeper' } },
@@ -58,7 +31,7 @@ async function inviteStatus(api: Api, id: string) {
 describe('opening the link', () => {
   it('shows the welcome screen and consumes nothing', async () => {
     const { api, invite, campaign } = await setup();
-    const p = browser();
+    const p = participantBrowser(t);
     for (let i = 0; i < 3; i++) {
       const res = await p.open(invite.token);
       expect(res.status).toBe(200);
@@ -78,7 +51,7 @@ describe('opening the link', () => {
   });
 
   it('tells an invalid, expired, cancelled, completed and unavailable link apart', async () => {
-    const p = browser();
+    const p = participantBrowser(t);
     expect((await p.open('x'.repeat(43))).status).toBe(404);
     expect((await p.open('not-a-token')).body.error.details.state).toBe('invalid');
 
@@ -103,7 +76,7 @@ describe('opening the link', () => {
 describe('taking the interview', () => {
   it('starts with a POST, asks one question at a time, follows up, and completes', async () => {
     const { api, invite, campaign } = await setup();
-    const p = browser();
+    const p = participantBrowser(t);
     const started = await p.start(invite.token, { prefill: { company: 'Acme' } });
     expect(started.status).toBe(200);
     expect(p.cookie()).toMatch(/^parley_session=ses_/);
@@ -134,7 +107,7 @@ describe('taking the interview', () => {
     expect(done.body.step).toEqual({ kind: 'completed' });
     expect(await inviteStatus(api, invite.id)).toBe('completed');
     expect((await p.open(invite.token)).body.state).toBe('completed');
-    const again = await browser().start(invite.token);
+    const again = await participantBrowser(t).start(invite.token);
     expect(again.status).toBe(409);
 
     const stats = (await api.get(`/v1/campaigns/${campaign.id}`)).body.stats;
@@ -159,7 +132,7 @@ describe('taking the interview', () => {
 
   it('creates exactly one session under 20 simultaneous starts', async () => {
     const { api, invite, campaign } = await setup();
-    const results = await Promise.all(Array.from({ length: 20 }, () => browser().start(invite.token)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => participantBrowser(t).start(invite.token)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => r.body.session.id)).size).toBe(1);
     expect((await api.get(`/v1/campaigns/${campaign.id}/sessions`)).body.pagination.total).toBe(1);
@@ -168,11 +141,11 @@ describe('taking the interview', () => {
 
   it('resumes at the next unanswered step, on another device', async () => {
     const { invite } = await setup();
-    const phone = browser();
+    const phone = participantBrowser(t);
     await phone.start(invite.token);
     await phone.answer('q1', 'The onboarding buddy helped a lot, and the tooling was ready before I arrived at the office.');
     await phone.answer('q2', 8);
-    const laptop = browser();
+    const laptop = participantBrowser(t);
     expect((await laptop.view()).status).toBe(404); // no cookie yet
     const opened = await laptop.open(invite.token);
     expect(opened.body.state).toBe('resume');
@@ -183,7 +156,7 @@ describe('taking the interview', () => {
 
   it('asks for consent first when the campaign requires it, and records it', async () => {
     const { api, invite } = await setup({ requireConsent: true });
-    const p = browser();
+    const p = participantBrowser(t);
     expect((await p.open(invite.token)).body.requireConsent).toBe(true);
     const started = await p.start(invite.token);
     expect(started.body.step).toEqual({ kind: 'consent' });
@@ -197,7 +170,7 @@ describe('taking the interview', () => {
 
   it('asks for the invited address when verifyEmail is on, with a few attempts then a pause', async () => {
     const { invite } = await setup({ verifyEmail: true });
-    const p = browser();
+    const p = participantBrowser(t);
     expect((await p.open(invite.token)).body.verifyEmail).toBe(true);
     const wrong = await p.start(invite.token, { email: 'someone@example.com' });
     expect(wrong.status).toBe(422);
@@ -217,7 +190,7 @@ describe('taking the interview', () => {
 describe('liveness', () => {
   it('marks a quiet session abandoned, resumes it on return, and ends it at maxDuration', async () => {
     const { api, invite } = await setup({ abandonAfterMinutes: 5, maxDuration: 600 });
-    const p = browser();
+    const p = participantBrowser(t);
     const started = await p.start(invite.token);
     const id = started.body.session.id;
     t.clock.advance(6 * 60_000);
@@ -237,7 +210,7 @@ describe('liveness', () => {
 describe('the sessions API', () => {
   it('pauses and resumes, refusing both from states that do not allow them', async () => {
     const { api, invite } = await setup();
-    const p = browser();
+    const p = participantBrowser(t);
     const id = (await p.start(invite.token)).body.session.id;
     const paused = await api.post(`/v1/sessions/${id}/pause`, { reason: 'Technical issue reported by participant' });
     expect(paused.status).toBe(200);
@@ -260,7 +233,7 @@ describe('the sessions API', () => {
     const { api, campaign } = await setup();
     for (let i = 0; i < 3; i++) {
       const inv = (await api.post(`/v1/campaigns/${campaign.id}/invites`, { sendEmail: false })).body;
-      await browser().start(inv.token);
+      await participantBrowser(t).start(inv.token);
       t.clock.advance(1000);
     }
     const all = await api.get(`/v1/campaigns/${campaign.id}/sessions?limit=2&order=asc`);
@@ -284,7 +257,7 @@ describe('the sessions API', () => {
 
   it('stores session files by their real type and serves them only as downloads', async () => {
     const { api, key, invite } = await setup();
-    const id = (await browser().start(invite.token)).body.session.id;
+    const id = (await participantBrowser(t).start(invite.token)).body.session.id;
     const upload = (name: string, bytes: Buffer) => {
       const boundary = '----parley';
       const payload = Buffer.concat([

@@ -24,7 +24,7 @@ export function createSessionAnalysis(deps: { db: Db; scripts: ScriptService }) 
         scored.push({ text: u.text, sentiment });
         await r.updateUtterance(u.id, { sentiment, keywords: toJson(keywords) });
       }
-      // The structured answers: the last participant line of each question that carries a value.
+      // The structured answers: each question's first participant line (its answer; later ones answer follow-ups).
       const answers = new Map<string, string | number | boolean | null>();
       for (const u of participant) {
         const value = parseJson<{ value: string | number | boolean | null } | null>(u.value)?.value ?? null;
