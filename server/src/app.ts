@@ -12,6 +12,7 @@ import { installErrorHandling } from './http/errors.js';
 import { installIdempotency } from './http/idempotency.js';
 import { loggerOptions } from './http/logging.js';
 import { validatorCompiler } from './http/validation.js';
+import { webRoutes } from './http/web.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
 import { campaignRoutes } from './modules/campaigns/campaign.routes.js';
 import { inviteRoutes } from './modules/invites/invite.routes.js';
@@ -97,6 +98,7 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
   await app.register(
     participantRoutes({ flow: services.sessionFlow, cookies: services.sessionCookies, secure: config.publicUrl.startsWith('https:') }),
   );
+  await app.register(webRoutes());
 
   await app.register(
     providerEventRoutes({

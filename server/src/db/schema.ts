@@ -242,6 +242,7 @@ export interface SessionTable {
   pending_follow_up: string | null;
   step_shown_at: Timestamp | null;
   questions_answered: number;
+  utterance_count: number;
   total_questions: number;
   abandon_after_minutes: number;
   max_duration_seconds: number | null;

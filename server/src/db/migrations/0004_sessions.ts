@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('pending_follow_up', 'text')
     .addColumn('step_shown_at', t.timestamp)
     .addColumn('questions_answered', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('utterance_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('total_questions', 'integer', (c) => c.notNull())
     .addColumn('abandon_after_minutes', 'integer', (c) => c.notNull())
     .addColumn('max_duration_seconds', 'integer')

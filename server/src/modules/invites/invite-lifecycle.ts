@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError, notFound } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { assertCan } from './invite-state.js';
-import { createInviteRepository, type InviteRepository } from './invite.repository.js';
+import { createInviteRepository, type InviteRecord, type InviteRepository } from './invite.repository.js';
 import type { InviteService } from './invite.service.js';
 
 /** Moves invites along on the participant's side and by time: start, complete, expire. */
@@ -14,9 +14,10 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
   const { effective } = deps.invites;
 
   /** pending → started; false when another request started it first. */
-  async function start(r: InviteRepository, inviteId: string): Promise<boolean> {
+  async function start(r: InviteRepository, inviteId: string, known?: InviteRecord): Promise<boolean> {
     const at = now().toISOString();
-    const invite = await r.findAnywhere(inviteId);
+    // A record read moments ago will do: the update below is conditional on `pending` anyway.
+    const invite = known ?? (await r.findAnywhere(inviteId));
     if (!invite) throw notFound('Invite', inviteId);
     assertCan('start', effective(invite).status);
     // How long the invite waited: from delivery (or sending, or creation) to this start.
@@ -47,7 +48,7 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
     recordCompletion: (inviteId: string) => inTransaction((r) => complete(r, inviteId)),
 
     /** The same moves, inside a transaction of the caller's (a session starts with its invite). */
-    startWithin: (trx: Db['kysely'], inviteId: string) => start(createInviteRepository(trx, deps.db.dialect), inviteId),
+    startWithin: (trx: Db['kysely'], inviteId: string, known?: InviteRecord) => start(createInviteRepository(trx, deps.db.dialect), inviteId, known),
     completeWithin: (trx: Db['kysely'], inviteId: string) => complete(createInviteRepository(trx, deps.db.dialect), inviteId),
 
     /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */

@@ -244,16 +244,15 @@ export function createInviteRepository(db: Kysely<Database>, dialect: DialectNam
 
     /** Adds to a campaign's counters: one per invite status, and `email:*` ones for delivery figures. */
     async adjustCounters(campaignId: string, deltas: Partial<Record<string, number>>): Promise<void> {
-      for (const [status, delta] of Object.entries(deltas)) {
-        if (!delta) continue;
-        await db
-          .insertInto('invite_counters')
-          .values({ campaign_id: campaignId, status, count: delta })
-          .onConflict((oc) =>
-            oc.columns(['campaign_id', 'status']).doUpdateSet({ count: sql<number>`invite_counters.count + excluded.count` }),
-          )
-          .execute();
-      }
+      const rows = Object.entries(deltas)
+        .filter(([, delta]) => !!delta)
+        .map(([status, delta]) => ({ campaign_id: campaignId, status, count: delta! }));
+      if (rows.length === 0) return;
+      await db
+        .insertInto('invite_counters')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['campaign_id', 'status']).doUpdateSet({ count: sql<number>`invite_counters.count + excluded.count` }))
+        .execute();
     },
 
     async storedCounts(campaignIds: string[]): Promise<Array<{ campaign_id: string; status: string; count: number }>> {

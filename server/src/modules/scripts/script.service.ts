@@ -113,6 +113,7 @@ function assertPublishable(questions: unknown[]): void {
 
 export function createScriptService(deps: { db: Db; clock: Clock; projects: ProjectService }) {
   const repo = createScriptRepository(deps.db.kysely);
+  const publishedVersions = new Map<string, { organizationId: string; version: ScriptVersion }>();
   const now = () => deps.clock.now().toISOString();
   const inTransaction = <T>(work: (r: ScriptRepository) => Promise<T>) =>
     deps.db.kysely.transaction().execute((trx) => work(createScriptRepository(trx)));
@@ -318,9 +319,21 @@ export function createScriptService(deps: { db: Db; clock: Clock; projects: Proj
       return toVersion(version);
     },
 
+    /**
+     * A version by id. Published versions never change, and every interview request needs its
+     * campaign's, so those are kept parsed in memory (a few hundred at most).
+     */
     async versionById(organizationId: string, versionId: string): Promise<ScriptVersion | undefined> {
+      const cached = publishedVersions.get(versionId);
+      if (cached && cached.organizationId === organizationId) return cached.version;
       const row = await repo.versionById(organizationId, versionId);
-      return row ? toVersion(row) : undefined;
+      if (!row) return undefined;
+      const version = toVersion(row);
+      if (version.status === 'published') {
+        if (publishedVersions.size >= 500) publishedVersions.delete(publishedVersions.keys().next().value!);
+        publishedVersions.set(versionId, { organizationId, version });
+      }
+      return version;
     },
   };
 }

@@ -100,10 +100,41 @@ export function createSessionFlow(deps: {
   async function load(sessionId: string) {
     const session = await repo.findById(sessionId);
     if (!session) throw new AppError('RESOURCE_NOT_FOUND', 'This interview session was not found', { state: 'invalid' });
-    const invite = await invites.findAnywhere(session.invite_id);
-    if (!invite) throw notFound('Invite', session.invite_id);
-    return { session, invite, ...(await context(invite)) };
+    const campaign = await deps.campaigns.load(session.organization_id, session.campaign_id);
+    const version = await deps.scripts.versionById(session.organization_id, session.script_version_id);
+    if (!version) throw notFound('Script version', session.script_version_id);
+    return { session, campaign, version };
   }
+
+  type Loaded = Awaited<ReturnType<typeof load>>;
+
+  /** The participant's view, from state already in hand (no second read after a write). */
+  function render({ session, campaign, version }: Loaded): View {
+    return {
+      session: {
+        id: session.id,
+        status: session.status,
+        questionsAnswered: session.questions_answered,
+        totalQuestions: session.total_questions,
+        language: session.language,
+      },
+      campaign: { name: campaign.name },
+      step: currentStep(session, version.questions, needsConsent(session, campaign), values(session)),
+    };
+  }
+
+  /** The fields a sign of life sets: an abandoned session is back in progress, its clock restarts. */
+  function alive(session: SessionRow, at: Date) {
+    return {
+      status: 'in_progress',
+      last_seen_at: at.toISOString(),
+      abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
+      updated_at: at.toISOString(),
+    };
+  }
+
+  const overdue = (session: SessionRow, at: Date) =>
+    ['in_progress', 'abandoned', 'paused'].includes(session.status) && session.deadline_at !== null && Date.parse(session.deadline_at) <= at.getTime();
 
   /** Ends a session at its time limit, politely: everything answered so far is kept. */
   async function endByTimeLimit(session: SessionRow): Promise<void> {
@@ -132,38 +163,30 @@ export function createSessionFlow(deps: {
     if (done) await deps.analyze(session.id);
   }
 
-  /** A sign of life from the participant: an abandoned session resumes; the time limit is applied. */
-  async function touch(session: SessionRow): Promise<SessionRow> {
+  /** Liveness is written at most this often per session (heartbeats come every ~15 s). */
+  const touchEveryMs = 10_000;
+
+  /**
+   * A sign of life from the participant: an abandoned session resumes, the time limit is
+   * applied, and the abandon clock restarts (written at most every few seconds).
+   */
+  async function touched(loaded: Loaded): Promise<Loaded> {
     const at = now();
-    if (['in_progress', 'abandoned', 'paused'].includes(session.status) && session.deadline_at && Date.parse(session.deadline_at) <= at.getTime()) {
+    const { session } = loaded;
+    if (overdue(session, at)) {
       await endByTimeLimit(session);
-      return (await repo.findById(session.id))!;
+      return { ...loaded, session: (await repo.findById(session.id))! };
     }
-    if (session.status !== 'in_progress' && session.status !== 'abandoned') return session;
-    const patch = {
-      status: 'in_progress',
-      last_seen_at: at.toISOString(),
-      abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
-      updated_at: at.toISOString(),
-    };
+    if (session.status !== 'in_progress' && session.status !== 'abandoned') return loaded;
+    const fresh = session.status === 'in_progress' && session.last_seen_at !== null && at.getTime() - Date.parse(session.last_seen_at) < touchEveryMs;
+    if (fresh) return loaded;
+    const patch = alive(session, at);
     await repo.update(session.id, { status: session.status }, patch);
-    return { ...session, ...patch };
+    return { ...loaded, session: { ...session, ...patch } };
   }
 
   async function view(sessionId: string): Promise<View> {
-    const loaded = await load(sessionId);
-    const session = await touch(loaded.session);
-    return {
-      session: {
-        id: session.id,
-        status: session.status,
-        questionsAnswered: session.questions_answered,
-        totalQuestions: session.total_questions,
-        language: session.language,
-      },
-      campaign: { name: loaded.campaign.name },
-      step: currentStep(session, loaded.version.questions, needsConsent(session, loaded.campaign), values(session)),
-    };
+    return render(await touched(await load(sessionId)));
   }
 
   function offsetMs(session: SessionRow, at: string | null): number {
@@ -228,7 +251,7 @@ export function createSessionFlow(deps: {
       }
 
       const existing = await repo.findByInvite(invite.id);
-      if (existing) return view(existing.id);
+      if (existing) return render(await touched({ session: existing, campaign, version }));
 
       const metadata = { ...parseJson<Obj>(invite.metadata), ...input.prefill };
       const abandonAfter = typeof campaign.settings.abandonAfterMinutes === 'number' ? campaign.settings.abandonAfterMinutes : defaultAbandonMinutes;
@@ -239,7 +262,7 @@ export function createSessionFlow(deps: {
       // (the insert does nothing: one session per invite is a unique key).
       await deps.db.kysely.transaction().execute(async (trx) => {
         try {
-          await deps.lifecycle.startWithin(trx, invite.id);
+          await deps.lifecycle.startWithin(trx, invite.id, invite);
         } catch (error) {
           if (!(error instanceof AppError && error.code === 'INVALID_STATE_TRANSITION')) throw error;
         }
@@ -263,6 +286,7 @@ export function createSessionFlow(deps: {
           pending_follow_up: null,
           step_shown_at: iso,
           questions_answered: 0,
+          utterance_count: 0,
           total_questions: version.questions.length,
           abandon_after_minutes: abandonAfter,
           max_duration_seconds: maxDuration,
@@ -283,39 +307,45 @@ export function createSessionFlow(deps: {
       });
       const session = await repo.findByInvite(invite.id);
       if (!session) throw new AppError('RESOURCE_CONFLICT', 'The interview could not be started; try again');
-      return view(session.id);
+      return render({ session, campaign, version });
     },
 
     /** Records consent: what was granted, when, from where. The admin endpoint writes the same record. */
     async consent(sessionId: string, input: { granted: boolean; type: string; ip: string | null; userAgent: string | null }): Promise<View> {
-      const { session } = await load(sessionId);
-      assertActive(session);
+      const loaded = await touched(await load(sessionId));
+      assertActive(loaded.session);
       const record = { granted: input.granted, type: input.type, at: now().toISOString(), ip: input.ip, userAgent: input.userAgent };
-      await repo.update(session.id, {}, { consent: toJson(record), updated_at: record.at });
+      await repo.update(loaded.session.id, {}, { consent: toJson(record), updated_at: record.at });
       if (!input.granted) throw new AppError('SESSION_NOT_ACTIVE', 'The interview cannot go on without consent', { consent: record });
-      return view(session.id);
+      return render({ ...loaded, session: { ...loaded.session, consent: toJson(record) } });
     },
 
-    /** Saves one answer, asks the interviewer whether to follow up, and moves on. */
+    /**
+     * Saves one answer, asks the interviewer whether to follow up, and moves on: one read of the
+     * session, one transaction (liveness included), and the next step built from what is in hand.
+     */
     async answer(sessionId: string, input: { questionId: string; value: unknown }): Promise<View> {
-      const loaded = await load(sessionId);
-      const session = await touch(loaded.session);
+      let loaded = await load(sessionId);
+      const at = now();
+      if (overdue(loaded.session, at)) loaded = await touched(loaded);
+      const { session, version, campaign } = loaded;
       assertActive(session);
-      const step = currentStep(session, loaded.version.questions, needsConsent(session, loaded.campaign), values(session));
+      const step = currentStep(session, version.questions, needsConsent(session, campaign), values(session));
       if ((step.kind !== 'question' && step.kind !== 'follow_up') || (step.kind === 'question' ? step.question.id : step.questionId) !== input.questionId) {
         throw staleAnswer(step);
       }
-      const question = loaded.version.questions[session.step_index]!;
+      const question = version.questions[session.step_index]!;
       const isFollowUp = step.kind === 'follow_up';
       const checked = checkAnswer(question, input.value, session.language, isFollowUp);
-      const at = now().toISOString();
+      const iso = at.toISOString();
       const asked = isFollowUp ? step.text : personalize(question.text, values(session));
 
       let followUp: string | null = null;
-      if (!checked.skipped && question.type === 'open') {
+      // The transcript is read only when a follow-up could be asked.
+      if (!checked.skipped && question.type === 'open' && question.followUp.enabled && session.follow_ups < question.followUp.maxFollowUps) {
         const transcript = (await repo.utterances(session.id)).map((u) => ({ speaker: u.speaker as 'ai' | 'participant', text: u.text }));
         followUp = await deps.interviewer.followUp({
-          systemPrompt: personalize(loaded.version.systemPrompt, values(session)),
+          systemPrompt: personalize(version.systemPrompt, values(session)),
           question,
           answer: checked.text,
           asked: session.follow_ups,
@@ -324,33 +354,30 @@ export function createSessionFlow(deps: {
         });
       }
       const moveOn = followUp === null;
+      const shown = offsetMs(session, session.step_shown_at);
+      const lines = [
+        { id: newId('utt'), session_id: session.id, seq: session.utterance_count + 1, speaker: 'ai', question_id: question.id, kind: isFollowUp ? 'follow_up' : 'question', text: asked, value: null, start_ms: shown, end_ms: shown, sentiment: null, keywords: null, created_at: iso },
+        ...(checked.skipped
+          ? []
+          : [{ id: newId('utt'), session_id: session.id, seq: session.utterance_count + 2, speaker: 'participant', question_id: question.id, kind: 'answer', text: checked.text, value: toJson({ value: checked.value }), start_ms: shown, end_ms: offsetMs(session, iso), sentiment: null, keywords: null, created_at: iso }]),
+      ];
+      const patch = {
+        ...alive(session, at),
+        step_index: moveOn ? session.step_index + 1 : session.step_index,
+        follow_ups: moveOn ? 0 : session.follow_ups + 1,
+        pending_follow_up: followUp,
+        step_shown_at: iso,
+        // A question counts as answered when it is left with an answer (a follow-up means it had one).
+        questions_answered: moveOn && (isFollowUp || !checked.skipped) ? session.questions_answered + 1 : session.questions_answered,
+        utterance_count: session.utterance_count + lines.length,
+      };
       await deps.db.kysely.transaction().execute(async (trx) => {
         const r: SessionRepository = createSessionRepository(trx);
-        const changed = await r.update(
-          session.id,
-          { status: 'in_progress', step_index: session.step_index, follow_ups: session.follow_ups },
-          {
-            step_index: moveOn ? session.step_index + 1 : session.step_index,
-            follow_ups: moveOn ? 0 : session.follow_ups + 1,
-            pending_follow_up: followUp,
-            step_shown_at: at,
-            // A question counts as answered when it is left with an answer (a follow-up means it had one).
-            questions_answered: moveOn && (isFollowUp || !checked.skipped) ? session.questions_answered + 1 : session.questions_answered,
-            updated_at: at,
-          },
-        );
+        const changed = await r.update(session.id, { status: session.status, step_index: session.step_index, follow_ups: session.follow_ups }, patch);
         if (!changed) throw staleAnswer(step);
-        const seq = await r.nextSeq(session.id);
-        const shown = offsetMs(session, session.step_shown_at);
-        const answered = offsetMs(session, at);
-        await r.insertUtterances([
-          { id: newId('utt'), session_id: session.id, seq, speaker: 'ai', question_id: question.id, kind: isFollowUp ? 'follow_up' : 'question', text: asked, value: null, start_ms: shown, end_ms: shown, sentiment: null, keywords: null, created_at: at },
-          ...(checked.skipped
-            ? []
-            : [{ id: newId('utt'), session_id: session.id, seq: seq + 1, speaker: 'participant', question_id: question.id, kind: 'answer', text: checked.text, value: toJson({ value: checked.value }), start_ms: shown, end_ms: answered, sentiment: null, keywords: null, created_at: at }]),
-        ]);
+        await r.insertUtterances(lines);
       });
-      return view(session.id);
+      return render({ ...loaded, session: { ...session, ...patch } });
     },
 
     async heartbeat(sessionId: string): Promise<View> {
@@ -359,9 +386,9 @@ export function createSessionFlow(deps: {
 
     /** The participant submits after the last question: the session and its invite complete. */
     async complete(sessionId: string): Promise<View> {
-      const loaded = await load(sessionId);
-      const session = await touch(loaded.session);
-      if (session.status === 'completed') return view(session.id);
+      const loaded = await touched(await load(sessionId));
+      const { session } = loaded;
+      if (session.status === 'completed') return render(loaded);
       assertActive(session);
       const step = currentStep(session, loaded.version.questions, needsConsent(session, loaded.campaign), values(session));
       if (step.kind !== 'review') throw new AppError('RESOURCE_CONFLICT', 'There are questions left to answer', { step });

@@ -55,10 +55,6 @@ export function createSessionRepository(db: Kysely<Database>) {
     async utterances(sessionId: string): Promise<UtteranceRow[]> {
       return db.selectFrom('utterances').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
     },
-    async nextSeq(sessionId: string): Promise<number> {
-      const row = await db.selectFrom('utterances').select((eb) => eb.fn.max('seq').as('max')).where('session_id', '=', sessionId).executeTakeFirst();
-      return Number(row?.max ?? 0) + 1;
-    },
     async insertUtterances(rows: Insertable<UtteranceTable>[]): Promise<void> {
       if (rows.length > 0) await db.insertInto('utterances').values(rows).execute();
     },
