@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -344,4 +345,66 @@ export function processCpuSeconds(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One HTTP/1.1 request through `agent` (node:http) to `origin` ({ hostname, port }), timed with
+ * performance.now() from the moment it is started until the last byte of the answer has arrived.
+ * `body` (a string or Buffer) is sent whole, with its Content-Length. Reading and checking the
+ * answer is left to the caller, after the clock has stopped. Resolves with the status, the
+ * response headers, the body text, the milliseconds and whether a kept-alive socket was reused;
+ * rejects on a connection error or when no answer came within `timeoutMs`.
+ */
+export function timedHttpRequest(agent, origin, path, { method = 'GET', headers = {}, body, timeoutMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const start = performance.now();
+    const req = http.request({
+      hostname: origin.hostname,
+      port: origin.port,
+      path,
+      method,
+      agent,
+      headers: payload ? { ...headers, 'content-length': String(payload.length) } : headers,
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
+    req.once('error', reject);
+    req.once('response', (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        const ms = performance.now() - start;
+        resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), ms, reusedSocket: req.reusedSocket });
+      });
+    });
+    req.end(payload);
+  });
+}
+
+/**
+ * A closed-loop load: `workers` async loops, each calling `step(worker)` again as soon as its
+ * previous call has finished, until `durationMs` have passed since the start (a call in flight
+ * then still completes; the next one is not made) or `step` resolves to `false` (that worker
+ * stops). Resolves with the milliseconds from the start until the last worker stopped. `step`
+ * should count its own failures; one that throws stops its worker, the others go on, and the
+ * first such error is thrown once all have stopped.
+ */
+export async function closedLoop(workers, durationMs, step) {
+  const start = performance.now();
+  const deadline = start + durationMs;
+  let failure;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      try {
+        while (performance.now() < deadline) {
+          if ((await step(worker)) === false) return;
+        }
+      } catch (error) {
+        failure ??= error;
+      }
+    }),
+  );
+  if (failure) throw failure;
+  return performance.now() - start;
 }

@@ -62,10 +62,14 @@ describe('service endpoints', () => {
     expect(docs.headers['content-type']).toContain('text/html');
   });
 
-  it('answers unknown routes with the error envelope', async () => {
+  it('answers unknown routes with the error envelope, never echoing a token', async () => {
     const res = await apiClient(t.app).get('/v1/nothing-here');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('RESOURCE_NOT_FOUND');
+    const token = 'a'.repeat(43);
+    const deep = await apiClient(t.app).get(`/interview/${token}/extra/path`);
+    expect(deep.status).toBe(404);
+    expect(deep.raw).not.toContain(token);
   });
 
   it('answers an unsupported body type with 415 and a body that is not JSON with 400', async () => {

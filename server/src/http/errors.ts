@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, errorStatus, type ErrorCode } from '../core/errors.js';
+import { maskUrl } from './logging.js';
 import type { FieldIssue } from './validation.js';
 
 interface ErrorBody {
@@ -62,6 +63,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(body('RESOURCE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`));
+    // The path is masked like in the logs: an interview token never comes back in a body.
+    reply.status(404).send(body('RESOURCE_NOT_FOUND', `No route for ${request.method} ${maskUrl(request.url.split('?')[0]!)}`));
   });
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Where `npm run build` puts the pages (web/dist), from src/http or dist/http alike. */
 export const defaultWebRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -75,7 +75,7 @@ export function webRoutes(options: { root?: string } = {}) {
   return async (app: FastifyInstance) => {
     let warned = false;
 
-    app.get('/interview/:token', { schema: { hide: true } }, async (request, reply) => {
+    const page = async (request: FastifyRequest, reply: FastifyReply) => {
       pageHeaders(reply);
       const html = await indexHtml();
       if (html === undefined) {
@@ -88,7 +88,10 @@ export function webRoutes(options: { root?: string } = {}) {
         .header('X-Frame-Options', 'DENY')
         .type('text/html; charset=utf-8')
         .send(html);
-    });
+    };
+    app.get('/interview/:token', { schema: { hide: true } }, page);
+    // A link that gained a trailing slash (some mail clients and chat apps add one) still opens.
+    app.get('/interview/:token/', { schema: { hide: true } }, page);
 
     app.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
       const name = (request.params as { '*': string })['*'];

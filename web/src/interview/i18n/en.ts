@@ -1,0 +1,92 @@
+/**
+ * The interview page's English text: the reference every other language file matches key for key.
+ * `{name}` marks a value filled in at run time; keys ending in `_one` / `_other` are plural forms.
+ */
+export const en = {
+  loading: 'Loading your interview…',
+  pageTitle: '{campaign} · Interview',
+  busy: 'Please wait…',
+
+  greeting: 'Hello, {name}',
+  greetingAnonymous: 'Welcome',
+  intro: 'You are invited to take part in this interview. It has:',
+  questionCount_one: '{count} question',
+  questionCount_other: '{count} questions',
+  duration_one: 'about {count} minute',
+  duration_other: 'about {count} minutes',
+  savedAsYouGo: 'Your answers are saved as you go: you can leave and come back with the same link.',
+  expiresOn: 'This link is valid until {date}.',
+  emailLabel: 'Your email address',
+  emailHint: 'Type the address this invitation was sent to.',
+  emailRequired: 'Please type your email address.',
+  emailMismatch_one: 'This is not the address the invitation was sent to. {count} attempt left.',
+  emailMismatch_other: 'This is not the address the invitation was sent to. {count} attempts left.',
+  emailLocked_one: 'Too many attempts. Please try again in {count} minute.',
+  emailLocked_other: 'Too many attempts. Please try again in {count} minutes.',
+  start: 'Start the interview',
+  resumeIntro: 'You have already started this interview. Your answers so far are saved.',
+  continue: 'Continue',
+
+  consentTitle: 'Before we begin',
+  consentRecorded: '{campaign} records your answers to this interview: the text you type and the choices you make, with the time of each answer.',
+  consentRecord: 'Your decision is kept with the date, your IP address and your browser.',
+  consentQuestion: 'Do you agree to take part on these terms?',
+  agree: 'I agree',
+  decline: 'I decline',
+  declinedTitle: 'You declined',
+  declinedBody: 'Nothing more will be recorded. You can close this page now.',
+  changeMind: 'I changed my mind',
+
+  progress: 'Question {current} of {total}',
+  progressLabel: 'Interview progress',
+  interviewer: 'Interviewer',
+  you: 'You',
+  followUp: 'Follow-up question',
+  optional: 'Optional',
+  yourAnswer: 'Your answer',
+  next: 'Next',
+  skip: 'Skip this question',
+  answerRequired: 'Please answer this question to go on.',
+  choiceRequired: 'Please choose an answer to go on.',
+  ratingRange: 'From {min} (lowest) to {max} (highest)',
+  yes: 'Yes',
+  no: 'No',
+  answerRejected: 'This answer could not be saved. Please check it and try again.',
+  announceQuestion: 'Question {current} of {total}: {text}',
+  announceFollowUp: 'Follow-up question: {text}',
+
+  reviewTitle: 'Ready to submit',
+  reviewAnswered: 'Questions answered: {count} of {total}.',
+  reviewNote: 'Once you submit, your answers are final.',
+  submit: 'Submit my answers',
+
+  thanksTitle: 'Thank you!',
+  thanksBody: 'Your answers have been submitted. You can close this page now.',
+
+  invalidTitle: 'This link is not valid',
+  invalidBody: 'Check that you opened the whole link from your invitation. If it still does not work, ask the person who invited you for a new one.',
+  expiredTitle: 'This invite has expired',
+  expiredBody: 'The time to take part in this interview is over. If you would still like to take part, ask the person who invited you for a new link.',
+  completedTitle: 'You have already completed this interview',
+  completedBody: 'Your answers were submitted. Thank you for taking part: each link is for one interview only.',
+  cancelledTitle: 'This invite has been cancelled',
+  cancelledBody: 'The organizer has withdrawn this invitation. You do not need to do anything.',
+  unavailableTitle: 'This interview is not available right now',
+  unavailableBody: 'The organizer has paused or closed it. Please try again later.',
+  pausedTitle: 'The interview is paused',
+  pausedBody: 'The organizer has paused this interview. Your answers so far are saved, and you can go on when it resumes.',
+  pausedReason: 'Reason: {reason}',
+  checkAgain: 'Check again',
+  endedTitle: 'Time is up',
+  endedBody: 'This interview has reached its time limit. Everything you answered has been saved. Thank you for taking part.',
+
+  networkTitle: 'We could not reach the server',
+  networkBody: 'Check your connection and try again. Nothing you typed is lost.',
+  serverTitle: 'Something went wrong on our side',
+  serverBody: 'Please try again in a moment. Nothing you typed is lost.',
+  retry: 'Try again',
+};
+
+/** Every language has exactly these keys (checked by the type here and by a unit test). */
+export type Messages = { [K in keyof typeof en]: string };
+export type MessageKey = keyof Messages;
