@@ -97,10 +97,27 @@ export function createSessionFlow(deps: {
     return campaign.settings.requireConsent === true && !(parseJson<Obj | null>(session.consent)?.granted === true);
   }
 
+  /**
+   * Campaigns as answers see them (name, consent setting, pinned version), kept a few seconds:
+   * every answer of every participant needs its campaign, and a settings change may take that
+   * long to reach interviews already under way. Opening and starting always read it fresh.
+   */
+  const campaignCache = new Map<string, { campaign: Campaign; until: number }>();
+  const campaignTtlMs = 5_000;
+  async function campaignOf(organizationId: string, campaignId: string): Promise<Campaign> {
+    const at = Date.now();
+    const hit = campaignCache.get(campaignId);
+    if (hit && hit.until > at && hit.campaign.id === campaignId) return hit.campaign;
+    const campaign = await deps.campaigns.load(organizationId, campaignId);
+    if (campaignCache.size >= 1000) campaignCache.clear();
+    campaignCache.set(campaignId, { campaign, until: at + campaignTtlMs });
+    return campaign;
+  }
+
   async function load(sessionId: string) {
     const session = await repo.findById(sessionId);
     if (!session) throw new AppError('RESOURCE_NOT_FOUND', 'This interview session was not found', { state: 'invalid' });
-    const campaign = await deps.campaigns.load(session.organization_id, session.campaign_id);
+    const campaign = await campaignOf(session.organization_id, session.campaign_id);
     const version = await deps.scripts.versionById(session.organization_id, session.script_version_id);
     if (!version) throw notFound('Script version', session.script_version_id);
     return { session, campaign, version };
