@@ -35,7 +35,14 @@ function openDatabase(config: Config, logger?: pino.Logger): Db {
     databaseUrl: config.databaseUrl,
     sqliteFile: join(config.dataDir, 'parley.db'),
     poolSize: config.databasePoolSize,
-    ...(logger ? { onPoolError: (err: Error) => logger.error({ err }, 'idle database connection failed') } : {}),
+    // A server (the only caller with a logger) checkpoints SQLite's log on a thread of its own.
+    ...(logger
+      ? {
+          onPoolError: (err: Error) => logger.error({ err }, 'idle database connection failed'),
+          backgroundCheckpoints: true,
+          onCheckpointerError: (err: Error) => logger.error({ err }, 'the SQLite checkpoint thread failed; checkpoints are back on the main thread'),
+        }
+      : {}),
   });
 }
 

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
@@ -10,7 +12,16 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: DialectName;
+  /** SQLite with background checkpoints: the thread that does them. */
+  readonly checkpointThread?: Worker | undefined;
   destroy(): Promise<void>;
+}
+
+export interface CheckpointSettings {
+  /** How often the thread copies the log into the database file. */
+  intervalMs?: number;
+  /** A log at least this long (in pages) is made to start over. */
+  restartFrames?: number;
 }
 
 export interface DatabaseOptions {
@@ -20,6 +31,14 @@ export interface DatabaseOptions {
   sqliteFile: string;
   poolSize?: number;
   onPoolError?: (error: Error) => void;
+  /**
+   * SQLite files only: copy the write-ahead log into the database file on a worker thread
+   * instead of inside whichever commit crosses the log's size limit (see `startCheckpointer`).
+   * For long-running servers; short commands leave it off.
+   */
+  backgroundCheckpoints?: boolean | CheckpointSettings;
+  /** Called if the checkpoint thread fails; checkpoints then return to the main thread. */
+  onCheckpointerError?: (error: Error) => void;
 }
 
 /** Timestamps come back as ISO strings and bigints as numbers, as on SQLite. */
@@ -58,11 +77,105 @@ export function createDatabase(options: DatabaseOptions): Db {
   sqlite.pragma('temp_store = memory');
   // Checkpoint every ~40 MB of WAL instead of ~4 MB: index pages written again and again by
   // bulk inserts reach the database file once per checkpoint, not once per transaction.
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
   // SQLite's lower() folds ASCII only; searches must find "Éclair" from "éclair" as PostgreSQL does.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+  const checkpoints = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
+  const checkpointer =
+    checkpoints && options.sqliteFile !== ':memory:' ? startCheckpointer(sqlite, options.sqliteFile, checkpoints, options.onCheckpointerError) : undefined;
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { kysely, dialect: 'sqlite', destroy: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'sqlite',
+    checkpointThread: checkpointer?.worker,
+    async destroy() {
+      await checkpointer?.stop();
+      await kysely.destroy();
+    },
+  };
+}
+
+/** Automatic checkpoints on the main connection, when no checkpoint thread does the work. */
+const walAutocheckpointPages = 10_000;
+
+/**
+ * The checkpoint thread's code: every `intervalMs` it copies what the write-ahead log holds
+ * into the database file (PASSIVE: it never waits for, nor blocks, readers and writers), and it
+ * closes its connection when asked to stop.
+ */
+const checkpointerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+let timer;
+const run = () => {
+  try {
+    const [state] = db.pragma('wal_checkpoint(PASSIVE)');
+    // Under a steady stream of commits the log would never be found fully copied when a commit
+    // begins, so it would never start over and would grow without end. Once it is long, a
+    // RESTART copies the little left, holding writers back for that moment, and the next commit
+    // writes from the log's beginning again.
+    if (state && state.log >= workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)');
+  } catch (error) {
+    // SQLITE_BUSY: another process's checkpoint is running; the next round tries again.
+    if (error.code !== 'SQLITE_BUSY' && error.code !== 'SQLITE_LOCKED') throw error;
+  }
+  timer = setTimeout(run, workerData.intervalMs);
+};
+run();
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  clearTimeout(timer);
+  db.close();
+  parentPort.postMessage('stopped');
+  parentPort.close();
+});
+`;
+
+/**
+ * With automatic checkpoints, one commit in a few thousand copies megabytes of log into the
+ * database file and syncs it: tens of milliseconds during which the event loop, and every
+ * request waiting on it, stands still. Here the main connection never checkpoints; a worker
+ * thread with its own connection does, continuously, a few times a second. If that thread
+ * fails, the main connection checkpoints automatically again.
+ */
+function startCheckpointer(sqlite: SQLite.Database, file: string, settings: CheckpointSettings, onError?: (error: Error) => void) {
+  const { intervalMs = 200, restartFrames = 4_000 } = settings;
+  sqlite.pragma('wal_autocheckpoint = 0');
+  // After the log starts over, its file is cut back to this size (it keeps its largest size otherwise).
+  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  let stopping = false;
+  const worker = new Worker(checkpointerSource, {
+    eval: true,
+    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs, restartFrames, restartWaitMs: 1_000 },
+  });
+  // It never keeps the process alive on its own.
+  worker.unref();
+  const fallBack = (error: Error) => {
+    if (stopping) return;
+    stopping = true;
+    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
+    onError?.(error);
+  };
+  worker.on('error', fallBack);
+  worker.on('exit', (code) => fallBack(new Error(`the checkpoint thread stopped (exit code ${code})`)));
+  return {
+    worker,
+    /** Lets the thread finish its round and close its connection (before the main one closes). */
+    async stop(): Promise<void> {
+      if (stopping) return;
+      stopping = true;
+      await new Promise<void>((resolve) => {
+        const timeout = setTimeout(() => void worker.terminate().then(() => resolve()), 5_000);
+        worker.once('exit', () => {
+          clearTimeout(timeout);
+          resolve();
+        });
+        worker.postMessage('stop');
+      });
+    },
+  };
 }
 
 /**
