@@ -181,21 +181,20 @@ function startCheckpointer(sqlite: SQLite.Database, file: string, settings: Chec
 /**
  * Kysely prepares every query anew; preparing is a large part of a small query's cost on
  * SQLite. Parley's queries come from a fixed set of shapes, so prepared statements are kept,
- * keyed by their SQL text (least recently used first out).
+ * keyed by their SQL text. A hit is one map lookup; should the shapes ever exceed `size`
+ * (they number in the hundreds), the cache starts afresh.
  */
-function withStatementCache(sqlite: SQLite.Database, size = 1000): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, size = 2000): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => sqlite.close(),
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
-      if (statement) {
-        statements.delete(sqlText);
-      } else {
+      if (!statement) {
         statement = sqlite.prepare(sqlText);
-        if (statements.size >= size) statements.delete(statements.keys().next().value!);
+        if (statements.size >= size) statements.clear();
+        statements.set(sqlText, statement);
       }
-      statements.set(sqlText, statement);
       return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
     },
   };

@@ -136,6 +136,13 @@ describe('parseDevice', () => {
       .toEqual({ browser: 'Firefox 121', os: 'Windows 10', type: 'desktop' });
   });
 
+  it('gives the same answer for a user agent seen before, as a copy of its own', () => {
+    const ua = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Mobile Safari/537.36';
+    const first = parseDevice(ua);
+    first.browser = 'changed by a caller';
+    expect(parseDevice(ua)).toEqual({ browser: 'Chrome 121', os: 'Android 14', type: 'mobile' });
+  });
+
   it('answers nulls on a desktop for a missing or unreadable user agent', () => {
     const unknown = { browser: null, os: null, type: 'desktop' };
     expect(parseDevice(null)).toEqual(unknown);

@@ -14,6 +14,8 @@ import { createInviteRepository, type InviteRecord } from '../invites/invite.rep
 import type { Question } from '../scripts/question.schemas.js';
 import type { ScriptService } from '../scripts/script.service.js';
 import { checkAnswer, currentStep, personalize, staleAnswer, type Step } from './session-steps.js';
+import type { Insertable } from 'kysely';
+import type { SessionTable } from '../../db/schema.js';
 import { createSessionRepository, type SessionRepository, type SessionRow } from './session.repository.js';
 
 type Obj = Record<string, unknown>;
@@ -267,8 +269,12 @@ export function createSessionFlow(deps: {
         if (invite.verify_attempts > 0) await invites.update(invite.id, { verify_attempts: 0 });
       }
 
-      const existing = await repo.findByInvite(invite.id);
-      if (existing) return render(await touched({ session: existing, campaign, version }));
+      // A pending invite has no session yet (its session is created in the transaction that
+      // starts it); any other one may, and then this is the participant coming back.
+      if (invite.status !== 'pending') {
+        const existing = await repo.findByInvite(invite.id);
+        if (existing) return render(await touched({ session: existing, campaign, version }));
+      }
 
       const metadata = { ...parseJson<Obj>(invite.metadata), ...input.prefill };
       const abandonAfter = typeof campaign.settings.abandonAfterMinutes === 'number' ? campaign.settings.abandonAfterMinutes : defaultAbandonMinutes;
@@ -277,52 +283,54 @@ export function createSessionFlow(deps: {
       const iso = at.toISOString();
       // When another request started it first, this one joins the session that request created
       // (the insert does nothing: one session per invite is a unique key).
-      await deps.db.kysely.transaction().execute(async (trx) => {
+      const row = {
+        id,
+        organization_id: invite.organization_id,
+        campaign_id: invite.campaign_id,
+        invite_id: invite.id,
+        script_version_id: version.id,
+        status: 'in_progress',
+        language,
+        participant_name: invite.name ?? input.prefill.name ?? null,
+        participant_email: invite.email,
+        metadata: toJson(metadata),
+        consent: null,
+        device: toJson(parseDevice(input.userAgent)),
+        user_agent: input.userAgent,
+        ip: input.ip,
+        step_index: 0,
+        follow_ups: 0,
+        pending_follow_up: null,
+        step_shown_at: iso,
+        questions_answered: 0,
+        utterance_count: 0,
+        total_questions: version.questions.length,
+        abandon_after_minutes: abandonAfter,
+        max_duration_seconds: maxDuration,
+        started_at: iso,
+        completed_at: null,
+        last_seen_at: iso,
+        abandon_at: new Date(at.getTime() + abandonAfter * 60_000).toISOString(),
+        deadline_at: maxDuration ? new Date(at.getTime() + maxDuration * 1000).toISOString() : null,
+        paused_at: null,
+        pause_reason: null,
+        ended_by: null,
+        duration_seconds: null,
+        sentiment: null,
+        analysis: null,
+        created_at: iso,
+        updated_at: iso,
+      } satisfies Insertable<SessionTable> & SessionRow;
+      const created = await deps.db.kysely.transaction().execute(async (trx) => {
         try {
           await deps.lifecycle.startWithin(trx, invite.id, invite);
         } catch (error) {
           if (!(error instanceof AppError && error.code === 'INVALID_STATE_TRANSITION')) throw error;
         }
-        await createSessionRepository(trx).insert({
-          id,
-          organization_id: invite.organization_id,
-          campaign_id: invite.campaign_id,
-          invite_id: invite.id,
-          script_version_id: version.id,
-          status: 'in_progress',
-          language,
-          participant_name: invite.name ?? input.prefill.name ?? null,
-          participant_email: invite.email,
-          metadata: toJson(metadata),
-          consent: null,
-          device: toJson(parseDevice(input.userAgent)),
-          user_agent: input.userAgent,
-          ip: input.ip,
-          step_index: 0,
-          follow_ups: 0,
-          pending_follow_up: null,
-          step_shown_at: iso,
-          questions_answered: 0,
-          utterance_count: 0,
-          total_questions: version.questions.length,
-          abandon_after_minutes: abandonAfter,
-          max_duration_seconds: maxDuration,
-          started_at: iso,
-          completed_at: null,
-          last_seen_at: iso,
-          abandon_at: new Date(at.getTime() + abandonAfter * 60_000).toISOString(),
-          deadline_at: maxDuration ? new Date(at.getTime() + maxDuration * 1000).toISOString() : null,
-          paused_at: null,
-          pause_reason: null,
-          ended_by: null,
-          duration_seconds: null,
-          sentiment: null,
-          analysis: null,
-          created_at: iso,
-          updated_at: iso,
-        });
+        return createSessionRepository(trx).insert(row);
       });
-      const session = await repo.findByInvite(invite.id);
+      // The request that created the session has it in hand; one that lost the race reads it.
+      const session = created ? row : await repo.findByInvite(invite.id);
       if (!session) throw new AppError('RESOURCE_CONFLICT', 'The interview could not be started; try again');
       return render({ session, campaign, version });
     },

@@ -23,9 +23,10 @@ export function createSessionRepository(db: Kysely<Database>) {
   }
 
   return {
-    /** Inserts, unless the invite already has its session. */
-    async insert(row: Insertable<SessionTable>): Promise<void> {
-      await db.insertInto('sessions').values(row).onConflict((oc) => oc.column('invite_id').doNothing()).execute();
+    /** Inserts, unless the invite already has its session; true when this call inserted it. */
+    async insert(row: Insertable<SessionTable>): Promise<boolean> {
+      const result = await db.insertInto('sessions').values(row).onConflict((oc) => oc.column('invite_id').doNothing()).executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     async find(organizationId: string, id: string): Promise<SessionRow | undefined> {
       return db.selectFrom('sessions').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
