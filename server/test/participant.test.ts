@@ -207,6 +207,23 @@ describe('liveness', () => {
   });
 });
 
+describe('answers as signs of life', () => {
+  it('an answer restarts the abandon clock, so only silence after it counts', async () => {
+    const { api, invite } = await setup({ abandonAfterMinutes: 5 });
+    const p = participantBrowser(t);
+    const id = (await p.start(invite.token)).body.session.id;
+    const status = async () => (await api.get(`/v1/sessions/${id}`)).body.status;
+    t.clock.advance(4 * 60_000);
+    expect((await p.answer('q1', 'The first week was calm and well organised, thanks to my team.')).status).toBe(200);
+    t.clock.advance(4 * 60_000);
+    await t.services.sessionFlow.sweep();
+    expect(await status()).toBe('in_progress');
+    t.clock.advance(2 * 60_000);
+    await t.services.sessionFlow.sweep();
+    expect(await status()).toBe('abandoned');
+  });
+});
+
 describe('the sessions API', () => {
   it('pauses and resumes, refusing both from states that do not allow them', async () => {
     const { api, invite } = await setup();

@@ -184,6 +184,9 @@ export function createSessionFlow(deps: {
 
   /** Liveness is written at most this often per session (heartbeats come every ~15 s). */
   const touchEveryMs = 10_000;
+  /** Whether the session's liveness was written recently enough to leave it alone. */
+  const recentlySeen = (session: SessionRow, at: Date) =>
+    session.status === 'in_progress' && session.last_seen_at !== null && at.getTime() - Date.parse(session.last_seen_at) < touchEveryMs;
 
   /**
    * A sign of life from the participant: an abandoned session resumes, the time limit is
@@ -197,8 +200,7 @@ export function createSessionFlow(deps: {
       return { ...loaded, session: (await repo.findById(session.id))! };
     }
     if (session.status !== 'in_progress' && session.status !== 'abandoned') return loaded;
-    const fresh = session.status === 'in_progress' && session.last_seen_at !== null && at.getTime() - Date.parse(session.last_seen_at) < touchEveryMs;
-    if (fresh) return loaded;
+    if (recentlySeen(session, at)) return loaded;
     const patch = alive(session, at);
     await repo.update(session.id, { status: session.status }, patch);
     return { ...loaded, session: { ...session, ...patch } };
@@ -387,7 +389,9 @@ export function createSessionFlow(deps: {
           : [{ id: newId('utt'), session_id: session.id, seq: session.utterance_count + 2, speaker: 'participant', question_id: question.id, kind: 'answer', text: checked.text, value: toJson({ value: checked.value }), start_ms: shown, end_ms: offsetMs(session, iso), sentiment: null, keywords: null, created_at: iso }]),
       ];
       const patch = {
-        ...alive(session, at),
+        // Liveness only when it is due: rewriting the abandon time on every answer would also
+        // rewrite its index entry (a page of the log per answer) for nothing.
+        ...(recentlySeen(session, at) ? { updated_at: iso } : alive(session, at)),
         step_index: moveOn ? session.step_index + 1 : session.step_index,
         follow_ups: moveOn ? 0 : session.follow_ups + 1,
         pending_follow_up: followUp,
