@@ -63,6 +63,22 @@ describe.skipIf(testDialect === 'postgres')('SQLite checkpoints on a thread of t
     expect(await db.kysely.selectFrom('blobs' as never).select(sql<number>`count(*)`.as('n')).executeTakeFirst()).toEqual({ n: 320 });
   });
 
+  it('transactions that read before they write never meet a locked database while the log starts over', async () => {
+    const { db } = openDb({ intervalMs: 5, restartFrames: 64 });
+    await sql`create table if not exists blobs (id integer primary key, data blob not null)`.execute(db.kysely);
+    const participant = async () => {
+      for (let i = 0; i < 60; i++) {
+        await db.kysely.transaction().execute(async (trx) => {
+          await sql`select count(*) from blobs`.execute(trx);
+          await sleep(0);
+          await sql`insert into blobs (data) values (${randomBytes(16 * 1024)})`.execute(trx);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, participant));
+    expect(await db.kysely.selectFrom('blobs' as never).select(sql<number>`count(*)`.as('n')).executeTakeFirst()).toEqual({ n: 240 });
+  });
+
   it('if the thread dies, the main connection checkpoints automatically again, and the error is reported', async () => {
     const errors: Error[] = [];
     const { db } = openDb(true, (error) => errors.push(error));

@@ -80,10 +80,17 @@ export function createDatabase(options: DatabaseOptions): Db {
   sqlite.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
   // SQLite's lower() folds ASCII only; searches must find "Éclair" from "éclair" as PostgreSQL does.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  const checkpoints = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
-  const checkpointer =
-    checkpoints && options.sqliteFile !== ':memory:' ? startCheckpointer(sqlite, options.sqliteFile, checkpoints, options.onCheckpointerError) : undefined;
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const checkpoints = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
+  // The restart goes through Kysely, so it waits for the connection like any query and never
+  // runs inside another request's transaction.
+  const restartLog = async () => {
+    await sql`pragma wal_checkpoint(RESTART)`.execute(kysely);
+  };
+  const checkpointer =
+    checkpoints && options.sqliteFile !== ':memory:'
+      ? startCheckpointer(sqlite, options.sqliteFile, checkpoints, restartLog, options.onCheckpointerError)
+      : undefined;
   return {
     kysely,
     dialect: 'sqlite',
@@ -100,31 +107,35 @@ const walAutocheckpointPages = 10_000;
 
 /**
  * The checkpoint thread's code: every `intervalMs` it copies what the write-ahead log holds
- * into the database file (PASSIVE: it never waits for, nor blocks, readers and writers), and it
- * closes its connection when asked to stop.
+ * into the database file (PASSIVE: it never waits for, nor blocks, readers and writers). When
+ * the log has grown long it asks the main thread to make it start over, and waits for the
+ * answer before copying again. It closes its connection when asked to stop.
  */
 const checkpointerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+db.pragma('busy_timeout = 0');
 let timer;
+let waiting = false;
 const run = () => {
-  try {
-    const [state] = db.pragma('wal_checkpoint(PASSIVE)');
-    // Under a steady stream of commits the log would never be found fully copied when a commit
-    // begins, so it would never start over and would grow without end. Once it is long, a
-    // RESTART copies the little left, holding writers back for that moment, and the next commit
-    // writes from the log's beginning again.
-    if (state && state.log >= workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)');
-  } catch (error) {
-    // SQLITE_BUSY: another process's checkpoint is running; the next round tries again.
-    if (error.code !== 'SQLITE_BUSY' && error.code !== 'SQLITE_LOCKED') throw error;
+  if (!waiting) {
+    try {
+      const [state] = db.pragma('wal_checkpoint(PASSIVE)');
+      if (state && state.log >= workerData.restartFrames) {
+        waiting = true;
+        parentPort.postMessage('restart');
+      }
+    } catch (error) {
+      // SQLITE_BUSY: another process's checkpoint is running; the next round tries again.
+      if (error.code !== 'SQLITE_BUSY' && error.code !== 'SQLITE_LOCKED') throw error;
+    }
   }
   timer = setTimeout(run, workerData.intervalMs);
 };
 run();
 parentPort.on('message', (message) => {
+  if (message === 'restarted') waiting = false;
   if (message !== 'stop') return;
   clearTimeout(timer);
   db.close();
@@ -136,19 +147,44 @@ parentPort.on('message', (message) => {
 /**
  * With automatic checkpoints, one commit in a few thousand copies megabytes of log into the
  * database file and syncs it: tens of milliseconds during which the event loop, and every
- * request waiting on it, stands still. Here the main connection never checkpoints; a worker
- * thread with its own connection does, continuously, a few times a second. If that thread
- * fails, the main connection checkpoints automatically again.
+ * request waiting on it, stands still. Here the main connection does not checkpoint on its own;
+ * a worker thread with its own connection copies the log continuously, a few times a second.
+ *
+ * Under a steady stream of commits the log would never be found fully copied at the moment a
+ * commit begins, so it would never start over and would grow without end. So once it is
+ * `restartFrames` long, the thread asks the main thread for a RESTART checkpoint, which copies
+ * the little the thread has not yet copied and makes the next commit write from the log's
+ * beginning. That one runs on the main connection on purpose: on the thread's connection it
+ * would hold the write lock while waiting for readers, and a transaction of ours that had read
+ * before writing would then fail with "database is locked" rather than wait.
+ *
+ * If the thread fails, the main connection checkpoints automatically again.
  */
-function startCheckpointer(sqlite: SQLite.Database, file: string, settings: CheckpointSettings, onError?: (error: Error) => void) {
-  const { intervalMs = 200, restartFrames = 4_000 } = settings;
+function startCheckpointer(
+  sqlite: SQLite.Database,
+  file: string,
+  settings: CheckpointSettings,
+  restartLog: () => Promise<void>,
+  onError?: (error: Error) => void,
+) {
+  const { intervalMs = 200, restartFrames = walAutocheckpointPages } = settings;
   sqlite.pragma('wal_autocheckpoint = 0');
   // After the log starts over, its file is cut back to this size (it keeps its largest size otherwise).
   sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   let stopping = false;
   const worker = new Worker(checkpointerSource, {
     eval: true,
-    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs, restartFrames, restartWaitMs: 1_000 },
+    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs, restartFrames },
+  });
+  worker.on('message', (message) => {
+    if (message !== 'restart' || stopping) return;
+    restartLog()
+      .catch(() => {
+        // Busy (another process reading or checkpointing): the thread asks again later.
+      })
+      .finally(() => {
+        if (!stopping) worker.postMessage('restarted');
+      });
   });
   // It never keeps the process alive on its own.
   worker.unref();
