@@ -8,6 +8,7 @@
 // beside a bare Fastify hello-world (bench/baseline-hello.mjs) measured by the same client at the
 // same concurrency, alternating rounds, medians reported. The servers are child processes; the
 // client (50 closed-loop workers, one keep-alive connection each) runs in this process.
+// Last, for reference, the SQL of an answer alone on the run's database file (no HTTP).
 // See bench/README.md for the knobs and how to read the two RESULT lines.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -15,7 +16,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  assertServerBuilt, benchDir, closedLoop, createCleanup, envInt, formatTable, freePort, median, otherCpuMeter,
+  assertServerBuilt, benchDir, closedLoop, createCleanup, envInt, formatTable, freePort, importDependency, median, otherCpuMeter,
   parleyBin, parleyEnv, percentile, processCpuSeconds, requestJson, resultLine, runNode, startNode, tempDir,
   timedHttpRequest, waitForOk,
 } from './lib.mjs';
@@ -103,6 +104,7 @@ async function main(cleanup) {
       parleyOrigin: { hostname: '127.0.0.1', port: parleyPort },
       baselineOrigin: { hostname: '127.0.0.1', port: baselinePort },
       adminKey,
+      dataDir,
     });
   } catch (error) {
     error.message += `\n--- Parley server output ---\n${parley.output || '(none)'}`;
@@ -110,7 +112,7 @@ async function main(cleanup) {
   }
 }
 
-async function benchmark({ parley, baseline, parleyUrl, parleyOrigin, baselineOrigin, adminKey }) {
+async function benchmark({ parley, baseline, parleyUrl, parleyOrigin, baselineOrigin, adminKey, dataDir }) {
   const started = performance.now();
   const { duration, rounds, connections, warmup, questions: questionCount } = settings;
   const admin = { authorization: `Bearer ${adminKey}` };
@@ -510,11 +512,85 @@ async function benchmark({ parley, baseline, parleyUrl, parleyOrigin, baselineOr
   aim('start', s.start);
   aim('answer', s.answer);
   aim('answer-open', s.open);
+
+  // --- For reference: the database work of an answer alone ---------------------------------------
+  await parley.stop();
+  const floor = await sqliteFloor(join(dataDir, 'parley.db'), duration);
+  console.log(
+    `\nSQLite alone (Parley stopped; its database file; this process, no HTTP): ${fmtInt(floor.rate)} answers/s, ` +
+      `${fmt(floor.meanUs, 1)} µs each (${fmtInt(floor.count)} answers to ${fmtInt(floor.sessions)} of the run's sessions, ` +
+      `p99 ${fmt(floor.p99Us, 1)} µs): the statements Parley runs for a rating answer, through prepared statements. ` +
+      `No server running these statements, one transaction per answer, could answer faster on this machine; ` +
+      `${(floor.rate / s.base.rps * 100).toFixed(1)}% of the baseline's rate.`,
+  );
   const elapsed = performance.now() / 1000;
   console.log(`Elapsed: ${Math.floor(elapsed / 60)} min ${fmt(elapsed % 60, 0)} s in all (set-up and warm-up ${fmt(setupSeconds, 0)} s)`);
   console.log(resultLine('interview_start', { value: s.start.rps, unit: 'req/s', baseline: s.base.rps, ratio: ratio(s.start) }));
   console.log(resultLine('interview_answer', { value: s.answer.rps, unit: 'req/s', baseline: s.base.rps, ratio: ratio(s.answer) }));
   return 0;
+}
+
+/**
+ * The SQL an answer costs, without HTTP, Kysely or anything else: on the run's own database file
+ * (its sessions, its table sizes), with Parley's pragmas, for `seconds`, each answer being what
+ * Parley runs for a rating answer when the participant's liveness is not due: read the session,
+ * then in one transaction the compare-and-set update and the two utterances (question, answer).
+ * Checkpoints are off meanwhile, as they are on Parley's main thread (a thread of its own does
+ * them), and are done when the database closes, untimed.
+ */
+async function sqliteFloor(file, seconds) {
+  const Database = await importDependency('better-sqlite3');
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = memory');
+    db.pragma('wal_autocheckpoint = 0');
+    const ids = db
+      .prepare("select id from sessions where status = 'in_progress' and step_index < total_questions - 20 order by random() limit 5000")
+      .pluck()
+      .all();
+    if (ids.length === 0) throw new Error('SQLite floor: the run left no session to answer');
+    const read = db.prepare('select * from "sessions" where "id" = ?');
+    const update = db.prepare(
+      'update "sessions" set "updated_at" = ?, "step_index" = ?, "follow_ups" = ?, "pending_follow_up" = ?, "step_shown_at" = ?, ' +
+        '"questions_answered" = ?, "utterance_count" = ? where "id" = ? and "status" = ? and "step_index" = ? and "follow_ups" = ?',
+    );
+    const columns = '"id", "session_id", "seq", "speaker", "question_id", "kind", "text", "value", "start_ms", "end_ms", "sentiment", "keywords", "created_at"';
+    const insert = db.prepare(`insert into "utterances" (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const begin = db.prepare('begin');
+    const commit = db.prepare('commit');
+    // Parley's own ids (time-ordered, so new rows append to the primary key as in Parley).
+    const { newId } = await import(new URL('../server/dist/core/ids.js', import.meta.url).href);
+    const utteranceId = () => newId('utt');
+    const times = [];
+    const end = performance.now() + seconds * 1000;
+    let n = 0;
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const id = ids[n++ % ids.length];
+      const session = read.get(id);
+      const at = new Date().toISOString();
+      const question = `q${session.step_index + 1}`;
+      const value = (n % 10) + 1;
+      begin.run();
+      const changed = update.run(at, session.step_index + 1, 0, null, at, session.questions_answered + 1, session.utterance_count + 2, id, session.status, session.step_index, session.follow_ups);
+      if (changed.changes !== 1) throw new Error(`SQLite floor: session ${id} did not change`);
+      insert.run(
+        utteranceId(), id, session.utterance_count + 1, 'ai', question, 'question', `On a scale of 1 to 10, how would you rate part ${session.step_index + 1} of your first week?`, null, 0, 0, null, null, at,
+        utteranceId(), id, session.utterance_count + 2, 'participant', question, 'answer', String(value), JSON.stringify({ value }), 0, 1000, null, null, at,
+      );
+      commit.run();
+      times.push(performance.now() - t0);
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    return { count: times.length, sessions: ids.length, rate: times.length / (total / 1000), meanUs: (total / times.length) * 1000, p99Us: percentile(times, 99) * 1000 };
+  } finally {
+    db.close();
+  }
 }
 
 const cleanup = createCleanup();
