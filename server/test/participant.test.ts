@@ -88,6 +88,15 @@ describe('taking the interview', () => {
     const vague = await p.answer('q1', 'It was fine I guess');
     expect(vague.body.step).toMatchObject({ kind: 'follow_up', questionId: 'q1' });
     expect(vague.body.step.text).toContain('fine');
+    const thread = [
+      { speaker: 'ai', text: 'Hi Ana, how was your first week at Acme?' },
+      { speaker: 'participant', text: 'It was fine I guess' },
+    ];
+    expect(vague.body.step.thread).toEqual(thread);
+    // Coming back on another device, the follow-up still shows what it follows.
+    const elsewhere = await participantBrowser(t).start(invite.token);
+    expect(elsewhere.body.step).toEqual({ ...vague.body.step, thread });
+    expect((await p.view()).body.step.thread).toEqual(thread);
     const full = await p.answer('q1', 'The onboarding buddy helped a lot, and the tooling was set up before I arrived, which saved me days.');
     expect(full.body.step).toMatchObject({ kind: 'question', index: 1, question: { id: 'q2', type: 'rating', scale: { min: 0, max: 10 } } });
 

@@ -127,6 +127,13 @@ describe('the interview page', () => {
     expect(await first.page.locator('[aria-live="polite"]').textContent()).toContain(followUp);
     await screenshot(first.page, '04-follow-up');
     await expectAccessible(first.page);
+    // A reload in the middle of a follow-up: the conversation it follows is still there.
+    await first.page.reload();
+    await first.page.getByRole('button', { name: 'Continue' }).click();
+    await poll(() => first.page.locator('.tag').textContent()).toBe('Follow-up question');
+    expect(await heading(first.page).textContent()).toBe(followUp);
+    expect(await thread.textContent()).toContain('Hi Ana, how was your first week at Acme?');
+    expect(await thread.textContent()).toContain('It was fine I guess');
     await first.page.getByRole('textbox').fill('My onboarding buddy helped a lot, and my laptop was ready on day one, which saved me days.');
     await first.page.getByRole('button', { name: 'Next' }).click();
 

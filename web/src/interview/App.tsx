@@ -22,11 +22,6 @@ interface Failure {
   retry: () => void;
 }
 
-interface Thread {
-  questionId: string;
-  entries: ThreadEntry[];
-}
-
 type Answered<T> = Exclude<Outcome<T>, { kind: 'offline' }>;
 
 export const heartbeatMs = 15_000;
@@ -39,7 +34,6 @@ export function App({ link }: { link: Link }) {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [inlineError, setInlineError] = useState<string | null>(null);
-  const [thread, setThread] = useState<Thread | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const trRef = useRef(tr);
   trRef.current = tr;
@@ -122,10 +116,7 @@ export function App({ link }: { link: Link }) {
     void run(
       () => api.start(link.token, { ...(email !== undefined ? { email } : {}), prefill: link.prefill }),
       (outcome) => {
-        if (outcome.kind === 'ok') {
-          setThread(null);
-          return showView(outcome.data);
-        }
+        if (outcome.kind === 'ok') return showView(outcome.data);
         const { status, error } = outcome;
         if (status === 422 && typeof error.details?.attemptsLeft === 'number') {
           return setInlineError(tr.plural('emailMismatch', error.details.attemptsLeft));
@@ -151,31 +142,14 @@ export function App({ link }: { link: Link }) {
     );
   }
 
-  function answer(step: Extract<Step, { kind: 'question' | 'follow_up' }>, value: Answer, shown: string) {
+  function answer(step: Extract<Step, { kind: 'question' | 'follow_up' }>, value: Answer) {
     const questionId = step.kind === 'question' ? step.question.id : step.questionId;
-    const asked = step.kind === 'question' ? step.question.text : step.text;
     void run(
       () => api.answer(questionId, value),
       (outcome) => {
-        if (outcome.kind === 'ok') {
-          const next = outcome.data.step;
-          // A follow-up continues the conversation about the same question: keep what was said.
-          if (next.kind === 'follow_up' && next.questionId === questionId) {
-            setThread((prev) => ({
-              questionId,
-              entries: [
-                ...(prev?.questionId === questionId ? prev.entries : []),
-                { speaker: 'ai', text: asked },
-                ...(shown ? [{ speaker: 'you' as const, text: shown }] : []),
-              ],
-            }));
-          } else {
-            setThread(null);
-          }
-          return showView(outcome.data);
-        }
+        if (outcome.kind === 'ok') return showView(outcome.data);
         if (outcome.status === 422) return setInlineError(tr.t('answerRejected'));
-        if (!sessionError(outcome)) setFailure({ network: false, retry: () => answer(step, value, shown) });
+        if (!sessionError(outcome)) setFailure({ network: false, retry: () => answer(step, value) });
       },
     );
   }
@@ -233,7 +207,10 @@ export function App({ link }: { link: Link }) {
     if (s.kind === 'consent') content = <ConsentScreen campaignName={view.campaign.name} tr={tr} busy={busy} onAnswer={consent} />;
     else if (s.kind === 'question' || s.kind === 'follow_up') {
       const questionId = s.kind === 'question' ? s.question.id : s.questionId;
-      const entries = thread?.questionId === questionId && s.kind === 'follow_up' ? thread.entries : [];
+      // A follow-up shows the conversation about its question so far (the server keeps it, so it
+      // is there after a reload or on another device too).
+      const entries: ThreadEntry[] =
+        s.kind === 'follow_up' ? s.thread.map((line) => ({ speaker: line.speaker === 'ai' ? 'ai' : 'you', text: line.text })) : [];
       content = (
         <QuestionStep
           key={`${s.kind}:${questionId}:${entries.length}`}
@@ -242,7 +219,7 @@ export function App({ link }: { link: Link }) {
           tr={tr}
           busy={busy}
           error={inlineError}
-          onAnswer={(value, shown) => answer(s, value, shown)}
+          onAnswer={(value) => answer(s, value)}
         />
       );
     } else if (s.kind === 'review') content = <ReviewScreen view={view} tr={tr} busy={busy} onSubmit={complete} />;

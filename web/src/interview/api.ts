@@ -29,7 +29,15 @@ export interface Question {
 export type Step =
   | { kind: 'consent' }
   | { kind: 'question'; index: number; total: number; question: Question }
-  | { kind: 'follow_up'; index: number; total: number; questionId: string; text: string }
+  | {
+      kind: 'follow_up';
+      index: number;
+      total: number;
+      questionId: string;
+      text: string;
+      /** What was said about the question so far, from the server (so it survives a reload). */
+      thread: { speaker: 'ai' | 'participant'; text: string }[];
+    }
   | { kind: 'review' }
   | { kind: 'completed' }
   | { kind: 'paused'; reason: string | null }

@@ -142,6 +142,19 @@ export function createSessionFlow(deps: {
     };
   }
 
+  /**
+   * The participant's view, with the conversation about the current question when the step is
+   * a follow-up (one small read, only then).
+   */
+  async function present(loaded: Loaded): Promise<View> {
+    const view = render(loaded);
+    if (view.step.kind === 'follow_up') {
+      const lines = await repo.thread(loaded.session.id, view.step.questionId);
+      view.step.thread = lines.map((line) => ({ speaker: line.speaker === 'ai' ? 'ai' : 'participant', text: line.text }));
+    }
+    return view;
+  }
+
   /** The fields a sign of life sets: an abandoned session is back in progress, its clock restarts. */
   function alive(session: SessionRow, at: Date) {
     return {
@@ -207,7 +220,7 @@ export function createSessionFlow(deps: {
   }
 
   async function view(sessionId: string): Promise<View> {
-    return render(await touched(await load(sessionId)));
+    return present(await touched(await load(sessionId)));
   }
 
   function offsetMs(session: SessionRow, at: string | null): number {
@@ -275,7 +288,7 @@ export function createSessionFlow(deps: {
       // starts it); any other one may, and then this is the participant coming back.
       if (invite.status !== 'pending') {
         const existing = await repo.findByInvite(invite.id);
-        if (existing) return render(await touched({ session: existing, campaign, version }));
+        if (existing) return present(await touched({ session: existing, campaign, version }));
       }
 
       const metadata = { ...parseJson<Obj>(invite.metadata), ...input.prefill };
@@ -334,7 +347,7 @@ export function createSessionFlow(deps: {
       // The request that created the session has it in hand; one that lost the race reads it.
       const session = created ? row : await repo.findByInvite(invite.id);
       if (!session) throw new AppError('RESOURCE_CONFLICT', 'The interview could not be started; try again');
-      return render({ session, campaign, version });
+      return present({ session, campaign, version });
     },
 
     /** Records consent: what was granted, when, from where. The admin endpoint writes the same record. */
@@ -344,7 +357,7 @@ export function createSessionFlow(deps: {
       const record = { granted: input.granted, type: input.type, at: now().toISOString(), ip: input.ip, userAgent: input.userAgent };
       await repo.update(loaded.session.id, {}, { consent: toJson(record), updated_at: record.at });
       if (!input.granted) throw new AppError('SESSION_NOT_ACTIVE', 'The interview cannot go on without consent', { consent: record });
-      return render({ ...loaded, session: { ...loaded.session, consent: toJson(record) } });
+      return present({ ...loaded, session: { ...loaded.session, consent: toJson(record) } });
     },
 
     /**
@@ -406,7 +419,7 @@ export function createSessionFlow(deps: {
         if (!changed) throw staleAnswer(step);
         await r.insertUtterances(lines);
       });
-      return render({ ...loaded, session: { ...session, ...patch } });
+      return present({ ...loaded, session: { ...session, ...patch } });
     },
 
     async heartbeat(sessionId: string): Promise<View> {
@@ -417,7 +430,7 @@ export function createSessionFlow(deps: {
     async complete(sessionId: string): Promise<View> {
       const loaded = await touched(await load(sessionId));
       const { session } = loaded;
-      if (session.status === 'completed') return render(loaded);
+      if (session.status === 'completed') return present(loaded);
       assertActive(session);
       const step = currentStep(session, loaded.version.questions, needsConsent(session, loaded.campaign), values(session));
       if (step.kind !== 'review') throw new AppError('RESOURCE_CONFLICT', 'There are questions left to answer', { step });

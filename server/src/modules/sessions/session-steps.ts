@@ -15,11 +15,25 @@ export interface PublicQuestion {
 export type Step =
   | { kind: 'consent' }
   | { kind: 'question'; index: number; total: number; question: PublicQuestion }
-  | { kind: 'follow_up'; index: number; total: number; questionId: string; text: string }
+  | {
+      kind: 'follow_up';
+      index: number;
+      total: number;
+      questionId: string;
+      text: string;
+      /** What was said about this question so far (its text, the answers, earlier follow-ups): a
+       * participant coming back, or on another device, sees what the follow-up follows. */
+      thread: ThreadLine[];
+    }
   | { kind: 'review' }
   | { kind: 'completed' }
   | { kind: 'paused'; reason: string | null }
   | { kind: 'ended'; reason: string };
+
+export interface ThreadLine {
+  speaker: 'ai' | 'participant';
+  text: string;
+}
 
 /** `{{name}}` and any prefilled or metadata value, in a question or the system prompt. */
 export function personalize(text: string, values: Record<string, unknown>): string {
@@ -49,7 +63,8 @@ export function currentStep(session: SessionRow, questions: Question[], needsCon
   const question = questions[session.step_index];
   if (!question) return { kind: 'review' };
   if (session.pending_follow_up) {
-    return { kind: 'follow_up', index: session.step_index, total, questionId: question.id, text: session.pending_follow_up };
+    // The thread is filled in by the session flow, which reads it (follow-ups are rare).
+    return { kind: 'follow_up', index: session.step_index, total, questionId: question.id, text: session.pending_follow_up, thread: [] };
   }
   return { kind: 'question', index: session.step_index, total, question: publicQuestion(question, values) };
 }

@@ -56,6 +56,16 @@ export function createSessionRepository(db: Kysely<Database>) {
     async utterances(sessionId: string): Promise<UtteranceRow[]> {
       return db.selectFrom('utterances').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
     },
+    /** What was said about one question of a session, in order. */
+    async thread(sessionId: string, questionId: string): Promise<Pick<UtteranceRow, 'speaker' | 'text'>[]> {
+      return db
+        .selectFrom('utterances')
+        .select(['speaker', 'text'])
+        .where('session_id', '=', sessionId)
+        .where('question_id', '=', questionId)
+        .orderBy('seq')
+        .execute();
+    },
     async insertUtterances(rows: Insertable<UtteranceTable>[]): Promise<void> {
       if (rows.length > 0) await db.insertInto('utterances').values(rows).execute();
     },

@@ -12,7 +12,7 @@ type AskingStep = Extract<Step, { kind: 'question' | 'follow_up' }>;
 
 /**
  * One question (or a follow-up to it), with what was said about it so far above. `onAnswer` gets
- * the value for the API (null skips) and the text to show in the conversation.
+ * the value for the API (null skips).
  */
 export function QuestionStep(props: {
   step: AskingStep;
@@ -20,7 +20,7 @@ export function QuestionStep(props: {
   tr: Translator;
   busy: boolean;
   error: string | null;
-  onAnswer: (value: Answer, shown: string) => void;
+  onAnswer: (value: Answer) => void;
 }) {
   const { step, tr } = props;
   const question: Question | null = step.kind === 'question' ? step.question : null;
@@ -33,25 +33,25 @@ export function QuestionStep(props: {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const firstInput = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
   const [text, setText] = useState('');
-  const [choice, setChoice] = useState<{ value: string | number | boolean; shown: string } | null>(null);
+  const [choice, setChoice] = useState<{ value: string | number | boolean } | null>(null);
   const [missing, setMissing] = useState(false);
   const ids = { prompt: useId(), hint: useId(), error: useId() };
   const error = missing ? tr.t(type === 'open' ? 'answerRequired' : 'choiceRequired') : props.error;
   const describedBy = [type === 'rating' ? ids.hint : '', error ? ids.error : ''].filter(Boolean).join(' ') || undefined;
 
-  const answer = (value: Answer, shown: string) => {
-    if (!props.busy) props.onAnswer(value, shown);
+  const answer = (value: Answer) => {
+    if (!props.busy) props.onAnswer(value);
   };
 
   function submit(event: FormEvent) {
     event.preventDefault();
     if (props.busy) return;
-    const given = type === 'open' ? (text.trim() ? { value: text.trim(), shown: text.trim() } : null) : choice;
+    const given = type === 'open' ? (text.trim() ? { value: text.trim() } : null) : choice;
     if (given) {
       setMissing(false);
-      answer(given.value, given.shown);
+      answer(given.value);
     } else if (canSkip) {
-      answer(null, '');
+      answer(null);
     } else {
       setMissing(true);
       firstInput.current?.focus();
@@ -128,7 +128,7 @@ export function QuestionStep(props: {
                   value={String(c.value)}
                   checked={choice?.value === c.value}
                   onChange={() => {
-                    setChoice({ value: c.value, shown: c.label });
+                    setChoice({ value: c.value });
                     setMissing(false);
                   }}
                 />
@@ -149,7 +149,7 @@ export function QuestionStep(props: {
           {props.busy ? tr.t('busy') : tr.t('next')}
         </button>
         {canSkip && (
-          <button type="button" className="button secondary" aria-disabled={props.busy || undefined} onClick={() => answer(null, '')}>
+          <button type="button" className="button secondary" aria-disabled={props.busy || undefined} onClick={() => answer(null)}>
             {tr.t('skip')}
           </button>
         )}
