@@ -116,6 +116,10 @@ describe('the interview page', () => {
     await answerBox.fill('It was fine I guess');
     await screenshot(first.page, '03-open-question');
     await expectAccessible(first.page);
+    // What is typed and not yet sent survives a reload.
+    await first.page.reload();
+    await first.page.getByRole('button', { name: 'Continue' }).click();
+    await poll(() => answerBox.inputValue()).toBe('It was fine I guess');
     await first.page.getByRole('button', { name: 'Next' }).click();
 
     await poll(() => first.page.locator('.tag').textContent()).toBe('Follow-up question');
@@ -134,6 +138,8 @@ describe('the interview page', () => {
     expect(await heading(first.page).textContent()).toBe(followUp);
     expect(await thread.textContent()).toContain('Hi Ana, how was your first week at Acme?');
     expect(await thread.textContent()).toContain('It was fine I guess');
+    // The sent answer's draft is gone: the follow-up starts empty.
+    expect(await first.page.getByRole('textbox').inputValue()).toBe('');
     await first.page.getByRole('textbox').fill('My onboarding buddy helped a lot, and my laptop was ready on day one, which saved me days.');
     await first.page.getByRole('button', { name: 'Next' }).click();
 

@@ -3,6 +3,7 @@ import { LiveRegion } from '../shared/LiveRegion';
 import type { Outcome } from '../shared/http';
 import { participantApi as api, type Answer, type Step, type View, type Welcome } from './api';
 import { pickLanguage, translator, type Language, type Translator } from './i18n/index';
+import { clearDraft, draftKey } from './drafts';
 import type { Link } from './link';
 import { ConsentScreen } from './screens/Consent';
 import { FailureNotice } from './screens/Failure';
@@ -142,14 +143,17 @@ export function App({ link }: { link: Link }) {
     );
   }
 
-  function answer(step: Extract<Step, { kind: 'question' | 'follow_up' }>, value: Answer) {
+  function answer(step: Extract<Step, { kind: 'question' | 'follow_up' }>, value: Answer, draft: string) {
     const questionId = step.kind === 'question' ? step.question.id : step.questionId;
     void run(
       () => api.answer(questionId, value),
       (outcome) => {
-        if (outcome.kind === 'ok') return showView(outcome.data);
+        if (outcome.kind === 'ok') {
+          clearDraft(draft);
+          return showView(outcome.data);
+        }
         if (outcome.status === 422) return setInlineError(tr.t('answerRejected'));
-        if (!sessionError(outcome)) setFailure({ network: false, retry: () => answer(step, value) });
+        if (!sessionError(outcome)) setFailure({ network: false, retry: () => answer(step, value, draft) });
       },
     );
   }
@@ -211,15 +215,17 @@ export function App({ link }: { link: Link }) {
       // is there after a reload or on another device too).
       const entries: ThreadEntry[] =
         s.kind === 'follow_up' ? s.thread.map((line) => ({ speaker: line.speaker === 'ai' ? 'ai' : 'you', text: line.text })) : [];
+      const draft = draftKey(view.session.id, questionId, s.kind === 'question' ? 'question' : `follow_up:${entries.length}`);
       content = (
         <QuestionStep
           key={`${s.kind}:${questionId}:${entries.length}`}
           step={s}
           thread={entries}
+          draftKey={draft}
           tr={tr}
           busy={busy}
           error={inlineError}
-          onAnswer={(value) => answer(s, value)}
+          onAnswer={(value) => answer(s, value, draft)}
         />
       );
     } else if (s.kind === 'review') content = <ReviewScreen view={view} tr={tr} busy={busy} onSubmit={complete} />;

@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useFocusOnMount } from '../../shared/useFocusOnMount';
 import type { Answer, Question, Step } from '../api';
+import { readDraft, writeDraft } from '../drafts';
 import type { Translator } from '../i18n/index';
 
 export interface ThreadEntry {
@@ -17,6 +18,8 @@ type AskingStep = Extract<Step, { kind: 'question' | 'follow_up' }>;
 export function QuestionStep(props: {
   step: AskingStep;
   thread: ThreadEntry[];
+  /** Where what is typed is kept until it is sent (see drafts.ts). */
+  draftKey: string;
   tr: Translator;
   busy: boolean;
   error: string | null;
@@ -32,7 +35,7 @@ export function QuestionStep(props: {
 
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const firstInput = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => readDraft(props.draftKey));
   const [choice, setChoice] = useState<{ value: string | number | boolean } | null>(null);
   const [missing, setMissing] = useState(false);
   const ids = { prompt: useId(), hint: useId(), error: useId() };
@@ -96,7 +99,10 @@ export function QuestionStep(props: {
           rows={5}
           maxLength={5000}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            writeDraft(props.draftKey, e.target.value);
+          }}
           aria-labelledby={ids.prompt}
           aria-describedby={describedBy}
           aria-invalid={error ? true : undefined}
