@@ -12,9 +12,29 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: DialectName;
+  /** SQLite only: direct, synchronous access for the few hottest paths (see `SqliteAccess`). */
+  readonly sqlite?: SqliteAccess | undefined;
   /** SQLite with background checkpoints: the thread that does them. */
   readonly checkpointThread?: Worker | undefined;
   destroy(): Promise<void>;
+}
+
+/**
+ * The SQLite connection without the query builder, for paths where its cost shows (an
+ * interview's answers: see ARCHITECTURE.md). `exclusive` holds the connection Kysely uses for
+ * as long as `work` runs, so no Kysely query or transaction can be under way meanwhile; `work`
+ * must be synchronous (better-sqlite3 is). Statements come from the same cache Kysely's
+ * queries use.
+ */
+export interface SqliteAccess {
+  exclusive<T>(work: (connection: SqliteConnection) => T): Promise<T>;
+}
+
+export interface SqliteConnection {
+  /** A prepared statement for `sqlText`, prepared once. */
+  statement(sqlText: string): SQLite.Statement;
+  /** better-sqlite3's transaction wrapper: BEGIN, COMMIT, or ROLLBACK when `fn` throws. */
+  transaction<F extends (...args: never[]) => unknown>(fn: F): SQLite.Transaction<F>;
 }
 
 export interface CheckpointSettings {
@@ -80,7 +100,15 @@ export function createDatabase(options: DatabaseOptions): Db {
   sqlite.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
   // SQLite's lower() folds ASCII only; searches must find "Éclair" from "éclair" as PostgreSQL does.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const cached = withStatementCache(sqlite);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached.database }) });
+  const connection: SqliteConnection = {
+    statement: cached.statement,
+    transaction: (fn) => sqlite.transaction(fn),
+  };
+  const access: SqliteAccess = {
+    exclusive: (work) => kysely.connection().execute(async () => work(connection)),
+  };
   const checkpoints = options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints;
   // The restart goes through Kysely, so it waits for the connection like any query and never
   // runs inside another request's transaction.
@@ -94,6 +122,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   return {
     kysely,
     dialect: 'sqlite',
+    sqlite: access,
     checkpointThread: checkpointer?.worker,
     async destroy() {
       await checkpointer?.stop();
@@ -220,18 +249,22 @@ function startCheckpointer(
  * keyed by their SQL text. A hit is one map lookup; should the shapes ever exceed `size`
  * (they number in the hundreds), the cache starts afresh.
  */
-function withStatementCache(sqlite: SQLite.Database, size = 2000): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, size = 2000): { database: SqliteDatabase; statement: (sqlText: string) => SQLite.Statement } {
   const statements = new Map<string, SQLite.Statement>();
+  const statement = (sqlText: string) => {
+    let found = statements.get(sqlText);
+    if (!found) {
+      found = sqlite.prepare(sqlText);
+      if (statements.size >= size) statements.clear();
+      statements.set(sqlText, found);
+    }
+    return found;
+  };
   return {
-    close: () => sqlite.close(),
-    prepare(sqlText: string) {
-      let statement = statements.get(sqlText);
-      if (!statement) {
-        statement = sqlite.prepare(sqlText);
-        if (statements.size >= size) statements.clear();
-        statements.set(sqlText, statement);
-      }
-      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    statement,
+    database: {
+      close: () => sqlite.close(),
+      prepare: (sqlText: string) => statement(sqlText) as unknown as ReturnType<SqliteDatabase['prepare']>,
     },
   };
 }

@@ -16,7 +16,7 @@ import type { ScriptService } from '../scripts/script.service.js';
 import { checkAnswer, currentStep, personalize, staleAnswer, type Step } from './session-steps.js';
 import type { Insertable } from 'kysely';
 import type { SessionTable } from '../../db/schema.js';
-import { createSessionRepository, type SessionRepository, type SessionRow } from './session.repository.js';
+import { createAnswerStore, createSessionRepository, type SessionRow } from './session.repository.js';
 
 type Obj = Record<string, unknown>;
 
@@ -64,6 +64,7 @@ export function createSessionFlow(deps: {
   analyze: (sessionId: string) => Promise<void>;
 }) {
   const repo = createSessionRepository(deps.db.kysely);
+  const answers = createAnswerStore(deps.db);
   const invites = createInviteRepository(deps.db.kysely, deps.db.dialect);
   const now = () => deps.clock.now();
 
@@ -117,7 +118,7 @@ export function createSessionFlow(deps: {
   }
 
   async function load(sessionId: string) {
-    const session = await repo.findById(sessionId);
+    const session = await answers.find(sessionId);
     if (!session) throw new AppError('RESOURCE_NOT_FOUND', 'This interview session was not found', { state: 'invalid' });
     const campaign = await campaignOf(session.organization_id, session.campaign_id);
     const version = await deps.scripts.versionById(session.organization_id, session.script_version_id);
@@ -413,12 +414,8 @@ export function createSessionFlow(deps: {
         questions_answered: moveOn && (isFollowUp || !checked.skipped) ? session.questions_answered + 1 : session.questions_answered,
         utterance_count: session.utterance_count + lines.length,
       };
-      await deps.db.kysely.transaction().execute(async (trx) => {
-        const r: SessionRepository = createSessionRepository(trx);
-        const changed = await r.update(session.id, { status: session.status, step_index: session.step_index, follow_ups: session.follow_ups }, patch);
-        if (!changed) throw staleAnswer(step);
-        await r.insertUtterances(lines);
-      });
+      const saved = await answers.save(session.id, { status: session.status, step_index: session.step_index, follow_ups: session.follow_ups }, patch, lines);
+      if (!saved) throw staleAnswer(step);
       return present({ ...loaded, session: { ...session, ...patch } });
     },
 

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Db, SqliteConnection } from '../../db/database.js';
 import type { Database, SessionTable, UtteranceTable } from '../../db/schema.js';
 
 export type SessionRow = Selectable<SessionTable>;
@@ -90,3 +91,59 @@ export function createSessionRepository(db: Kysely<Database>) {
 }
 
 export type SessionRepository = ReturnType<typeof createSessionRepository>;
+
+/** What an answer must find unchanged to be saved (a compare-and-set). */
+export type AnswerExpectation = Pick<SessionRow, 'status' | 'step_index' | 'follow_ups'>;
+
+/**
+ * The two statements of an interview's hot path: read a session, and save an answer (the
+ * session's new position and the answer's utterances, together, if the session is still where
+ * the answer found it). On PostgreSQL they go through Kysely like everything else. On SQLite
+ * they use prepared statements directly, each call holding the connection once and running
+ * synchronously: through the query builder, the four awaited statements of a transaction cost
+ * more than the SQL itself, and bench:interview's answers ran about 35% slower (see
+ * ARCHITECTURE.md). The SQL is the same on both; the test suite runs both.
+ */
+export function createAnswerStore(db: Db) {
+  const repo = createSessionRepository(db.kysely);
+  const sqlite = db.sqlite;
+  if (!sqlite) {
+    return {
+      find: (id: string) => repo.findById(id),
+      save: (id: string, expected: AnswerExpectation, patch: Updateable<SessionTable>, lines: Insertable<UtteranceTable>[]) =>
+        db.kysely.transaction().execute(async (trx) => {
+          const r = createSessionRepository(trx);
+          if (!(await r.update(id, expected, patch))) return false;
+          await r.insertUtterances(lines);
+          return true;
+        }),
+    };
+  }
+
+  const quoted = (columns: string[]) => columns.map((c) => `"${c}"`);
+  let save: ((c: SqliteConnection, id: string, expected: AnswerExpectation, patch: Updateable<SessionTable>, lines: Insertable<UtteranceTable>[]) => boolean) | undefined;
+  const saveIn = (c: SqliteConnection) =>
+    (save ??= c.transaction((c: SqliteConnection, id: string, expected: AnswerExpectation, patch: Updateable<SessionTable>, lines: Insertable<UtteranceTable>[]) => {
+      // Column names come from Parley's own objects, never from input.
+      const set = Object.keys(patch) as (keyof typeof patch)[];
+      const update = c.statement(
+        `update "sessions" set ${quoted(set).map((column) => `${column} = ?`).join(', ')} where "id" = ? and "status" = ? and "step_index" = ? and "follow_ups" = ?`,
+      );
+      const changed = update.run(...set.map((k) => patch[k] ?? null), id, expected.status, expected.step_index, expected.follow_ups).changes === 1;
+      if (!changed || lines.length === 0) return changed;
+      const columns = Object.keys(lines[0]!) as (keyof Insertable<UtteranceTable>)[];
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      c.statement(`insert into "utterances" (${quoted(columns).join(', ')}) values ${lines.map(() => row).join(', ')}`).run(
+        ...lines.flatMap((line) => columns.map((k) => line[k] ?? null)),
+      );
+      return true;
+    }));
+  return {
+    find: (id: string) =>
+      sqlite.exclusive((c) => c.statement('select * from "sessions" where "id" = ?').get(id) as SessionRow | undefined),
+    save: (id: string, expected: AnswerExpectation, patch: Updateable<SessionTable>, lines: Insertable<UtteranceTable>[]) =>
+      sqlite.exclusive((c) => saveIn(c)(c, id, expected, patch, lines)),
+  };
+}
+
+export type AnswerStore = ReturnType<typeof createAnswerStore>;
