@@ -33,7 +33,7 @@ const rateLimitPerMinute = 10_000;
 /** Invites per POST /v1/campaigns/{id}/invites/bulk (the API's maximum). */
 const bulkSize = 500;
 /** Assumed rates before the first round of a kind has been measured (invites and sessions are cheap). */
-const firstGuessPerSecond = 3_000;
+const firstGuessPerSecond = 6_000;
 /** Cores busy with other programs during a round from which the run prints a note. */
 const otherLoadWarning = 0.25;
 /** Problems quoted per target when a run is invalid. */
