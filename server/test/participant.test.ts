@@ -52,7 +52,10 @@ describe('opening the link', () => {
 
   it('tells an invalid, expired, cancelled, completed and unavailable link apart', async () => {
     const p = participantBrowser(t);
-    expect((await p.open('x'.repeat(43))).status).toBe(404);
+    const unknown = await p.open('x'.repeat(43));
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['referrer-policy']).toBe('no-referrer');
+    expect(unknown.headers['cache-control']).toBe('no-store');
     expect((await p.open('not-a-token')).body.error.details.state).toBe('invalid');
 
     const { api, campaign } = await setup();

@@ -17,9 +17,10 @@ const prefill = z
  */
 export function participantRoutes(deps: { flow: SessionFlow; cookies: SessionCookies; secure: boolean }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onSend', async (_request, reply, payload) => {
+    // Set before anything runs, so error answers carry them too.
+    app.addHook('onRequest', (_request, reply, done) => {
       reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer');
-      return payload;
+      done();
     });
 
     const sessionOf = (request: FastifyRequest): string => {

@@ -371,7 +371,8 @@ export function createSessionFlow(deps: {
       if (overdue(loaded.session, at)) loaded = await touched(loaded);
       const { session, version, campaign } = loaded;
       assertActive(session);
-      const step = currentStep(session, version.questions, needsConsent(session, campaign), values(session));
+      const known = values(session);
+      const step = currentStep(session, version.questions, needsConsent(session, campaign), known);
       if ((step.kind !== 'question' && step.kind !== 'follow_up') || (step.kind === 'question' ? step.question.id : step.questionId) !== input.questionId) {
         throw staleAnswer(step);
       }
@@ -379,14 +380,14 @@ export function createSessionFlow(deps: {
       const isFollowUp = step.kind === 'follow_up';
       const checked = checkAnswer(question, input.value, session.language, isFollowUp);
       const iso = at.toISOString();
-      const asked = isFollowUp ? step.text : personalize(question.text, values(session));
+      const asked = isFollowUp ? step.text : personalize(question.text, known);
 
       let followUp: string | null = null;
       // The transcript is read only when a follow-up could be asked.
       if (!checked.skipped && question.type === 'open' && question.followUp.enabled && session.follow_ups < question.followUp.maxFollowUps) {
         const transcript = (await repo.utterances(session.id)).map((u) => ({ speaker: u.speaker as 'ai' | 'participant', text: u.text }));
         followUp = await deps.interviewer.followUp({
-          systemPrompt: personalize(version.systemPrompt, values(session)),
+          systemPrompt: personalize(version.systemPrompt, known),
           question,
           answer: checked.text,
           asked: session.follow_ups,
