@@ -97,7 +97,11 @@ export function createServices(deps: {
   const inviteImporter = createInviteImporter({ invites, clock, vault });
   const interviewer = config.llm ? createLlmInterviewer(config.llm, builtInInterviewer, logger) : builtInInterviewer;
   const analyzeSession = createSessionAnalysis({ db, scripts });
-  const sessionFlow = createSessionFlow({ db, clock, vault, campaigns, scripts, lifecycle: inviteLifecycle, interviewer, analyze: analyzeSession });
+  const sessionFlow = createSessionFlow({ db, clock, vault, campaigns, scripts, lifecycle: inviteLifecycle,
+    interviewer,
+    analyze: analyzeSession,
+    onSweepError: (sessionId, err) => logger.error({ err, sessionId }, 'a session past its time limit could not be ended'),
+  });
   const sessions = createSessionService({ db, clock, campaigns, storage });
   const sessionCookies = createSessionCookies(config.secret);
   const inviteExporter = createInviteExporter({ invites });

@@ -185,3 +185,56 @@ describe('session files', () => {
     expect((await api.get(`/v1/sessions/${sessionId}/files`)).body.data).toHaveLength(1);
   });
 });
+
+describe('an interview that outlives its invite', () => {
+  async function invited(settings: Record<string, unknown>, expiresIn: string) {
+    const org = await setup(settings);
+    const invite = (await org.api.post(`/v1/campaigns/${org.campaign.id}/invites`, { name: 'Ines', sendEmail: false, expiresIn })).body;
+    return { ...org, invite };
+  }
+  const finishAll = async (p: ReturnType<typeof participantBrowser>) => {
+    await p.answer('q1', 'A friend recommended the product to me last spring.');
+    return p.answer('q2', 8);
+  };
+
+  it('still completes, invite and all, when the invite expires while the participant is answering', async () => {
+    const { api, invite } = await invited({ abandonAfterMinutes: 240 }, '1h');
+    const p = participantBrowser(t);
+    const id = (await p.start(invite.token)).body.session.id;
+    expect((await finishAll(p)).body.step).toEqual({ kind: 'review' });
+    t.clock.advance(2 * 3_600_000);
+    const done = await p.complete();
+    expect(done.status).toBe(200);
+    expect(done.body.step).toEqual({ kind: 'completed' });
+    expect((await api.get(`/v1/sessions/${id}`)).body.status).toBe('completed');
+    expect((await api.get(`/v1/invites/${invite.id}`)).body.status).toBe('completed');
+  });
+
+  it('completes the session but leaves a cancelled invite cancelled', async () => {
+    const { api, invite, campaign } = await invited({}, '7d');
+    const p = participantBrowser(t);
+    const id = (await p.start(invite.token)).body.session.id;
+    await finishAll(p);
+    expect((await api.post(`/v1/invites/${invite.id}/cancel`)).status).toBe(200);
+    const done = await p.complete();
+    expect(done.status).toBe(200);
+    expect(done.body.step).toEqual({ kind: 'completed' });
+    expect((await api.get(`/v1/sessions/${id}`)).body.status).toBe('completed');
+    expect((await api.get(`/v1/invites/${invite.id}`)).body.status).toBe('cancelled');
+    expect((await api.get(`/v1/campaigns/${campaign.id}`)).body.stats.invitesByStatus).toMatchObject({ cancelled: 1, completed: 0, started: 0 });
+  });
+
+  it('ends at its time limit even after the expiry sweep marked its invite expired', async () => {
+    const { api, invite } = await invited({ abandonAfterMinutes: 240, maxDuration: 3600 }, '30m');
+    const p = participantBrowser(t);
+    const id = (await p.start(invite.token)).body.session.id;
+    await p.answer('q1', 'A friend recommended the product to me last spring.');
+    t.clock.advance(31 * 60_000);
+    await t.services.inviteLifecycle.sweepExpired();
+    expect((await api.get(`/v1/invites/${invite.id}`)).body.status).toBe('expired');
+    t.clock.advance(30 * 60_000);
+    await t.services.sessionFlow.sweep();
+    expect((await api.get(`/v1/sessions/${id}`)).body).toMatchObject({ status: 'completed', endedBy: 'time_limit', questionsAnswered: 1 });
+    expect((await p.view()).body.step).toEqual({ kind: 'ended', reason: 'time_limit' });
+  });
+});

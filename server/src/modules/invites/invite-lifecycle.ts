@@ -28,16 +28,20 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
     return true;
   }
 
-  async function complete(r: InviteRepository, inviteId: string): Promise<void> {
+  /** started → completed (false when it was not `started` any more), with its counters. */
+  async function markCompleted(r: InviteRepository, invite: InviteRecord): Promise<boolean> {
     const at = now().toISOString();
+    const took = invite.started_at ? Math.max(0, Date.parse(at) - Date.parse(invite.started_at)) : null;
+    if (!(await r.transition(invite.id, 'started', { status: 'completed', completed_at: at, completion_ms: took, updated_at: at }))) return false;
+    await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
+    return true;
+  }
+
+  async function complete(r: InviteRepository, inviteId: string): Promise<void> {
     const invite = await r.findAnywhere(inviteId);
     if (!invite) throw notFound('Invite', inviteId);
     assertCan('complete', effective(invite).status);
-    const took = invite.started_at ? Math.max(0, Date.parse(at) - Date.parse(invite.started_at)) : null;
-    if (!(await r.transition(inviteId, 'started', { status: 'completed', completed_at: at, completion_ms: took, updated_at: at }))) {
-      throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
-    }
-    await r.adjustCounters(invite.campaign_id, { started: -1, completed: 1 });
+    if (!(await markCompleted(r, invite))) throw new AppError('INVALID_STATE_TRANSITION', 'The invite changed while it was being completed');
   }
 
   return {
@@ -49,7 +53,18 @@ export function createInviteLifecycle(deps: { db: Db; clock: Clock; invites: Inv
 
     /** The same moves, inside a transaction of the caller's (a session starts with its invite). */
     startWithin: (trx: Db['kysely'], inviteId: string, known?: InviteRecord) => start(createInviteRepository(trx, deps.db.dialect), inviteId, known),
-    completeWithin: (trx: Db['kysely'], inviteId: string) => complete(createInviteRepository(trx, deps.db.dialect), inviteId),
+    /**
+     * A finished interview completes its invite, inside the session's transaction, if the invite
+     * is still `started`: also when its expiry passed during the interview (expiry stops new
+     * starts and returns to the link, not an interview under way). An invite the organizer
+     * cancelled, or the sweep already marked expired, keeps that status; the session still
+     * completes. True when the invite moved.
+     */
+    async completeWithin(trx: Db['kysely'], inviteId: string): Promise<boolean> {
+      const r = createInviteRepository(trx, deps.db.dialect);
+      const invite = await r.findAnywhere(inviteId);
+      return invite?.status === 'started' ? markCompleted(r, invite) : false;
+    },
 
     /** Marks open invites whose time has run out as expired, a batch at a time; returns how many. */
     async sweepExpired(batchSize = 1000): Promise<number> {

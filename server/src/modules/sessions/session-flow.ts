@@ -62,6 +62,8 @@ export function createSessionFlow(deps: {
   interviewer: Interviewer;
   /** Runs when a session completes (sentiment, keywords, insights). */
   analyze: (sessionId: string) => Promise<void>;
+  /** A session the liveness sweep could not end (it is tried again on the next sweep). */
+  onSweepError?: (sessionId: string, error: Error) => void;
 }) {
   const repo = createSessionRepository(deps.db.kysely);
   const answers = createAnswerStore(deps.db);
@@ -445,8 +447,13 @@ export function createSessionFlow(deps: {
       }
       let ended = 0;
       for (const session of await repo.overtime(at, batchSize)) {
-        await endByTimeLimit(session);
-        ended++;
+        // One session that cannot be ended must not hold back the others behind it.
+        try {
+          await endByTimeLimit(session);
+          ended++;
+        } catch (error) {
+          deps.onSweepError?.(session.id, error as Error);
+        }
       }
       return { abandoned, ended };
     },
