@@ -13,7 +13,7 @@ import { tokenPattern } from '../invites/invite-tokens.js';
 import { createInviteRepository, type InviteRecord } from '../invites/invite.repository.js';
 import type { Question } from '../scripts/question.schemas.js';
 import type { ScriptService } from '../scripts/script.service.js';
-import { checkAnswer, currentStep, personalize, staleAnswer, type Step } from './session-steps.js';
+import { alive, checkAnswer, currentStep, personalize, staleAnswer, type Step } from './session-steps.js';
 import type { Insertable } from 'kysely';
 import type { SessionTable } from '../../db/schema.js';
 import { createAnswerStore, createSessionRepository, type SessionRow } from './session.repository.js';
@@ -110,9 +110,9 @@ export function createSessionFlow(deps: {
   const campaignCache = new Map<string, { campaign: Campaign; until: number }>();
   const campaignTtlMs = 5_000;
   async function campaignOf(organizationId: string, campaignId: string): Promise<Campaign> {
-    const at = Date.now();
+    const at = now().getTime();
     const hit = campaignCache.get(campaignId);
-    if (hit && hit.until > at && hit.campaign.id === campaignId) return hit.campaign;
+    if (hit && hit.until > at) return hit.campaign;
     const campaign = await deps.campaigns.load(organizationId, campaignId);
     if (campaignCache.size >= 1000) campaignCache.clear();
     campaignCache.set(campaignId, { campaign, until: at + campaignTtlMs });
@@ -149,23 +149,13 @@ export function createSessionFlow(deps: {
    * The participant's view, with the conversation about the current question when the step is
    * a follow-up (one small read, only then).
    */
-  async function present(loaded: Loaded): Promise<View> {
+  async function present(loaded: Loaded, known?: { speaker: string; text: string }[]): Promise<View> {
     const view = render(loaded);
     if (view.step.kind === 'follow_up') {
-      const lines = await repo.thread(loaded.session.id, view.step.questionId);
+      const lines = known ?? (await repo.thread(loaded.session.id, view.step.questionId));
       view.step.thread = lines.map((line) => ({ speaker: line.speaker === 'ai' ? 'ai' : 'participant', text: line.text }));
     }
     return view;
-  }
-
-  /** The fields a sign of life sets: an abandoned session is back in progress, its clock restarts. */
-  function alive(session: SessionRow, at: Date) {
-    return {
-      status: 'in_progress',
-      last_seen_at: at.toISOString(),
-      abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
-      updated_at: at.toISOString(),
-    };
   }
 
   const overdue = (session: SessionRow, at: Date) =>
@@ -386,15 +376,20 @@ export function createSessionFlow(deps: {
 
       let followUp: string | null = null;
       // The transcript is read only when a follow-up could be asked.
+      let earlier: { speaker: string; text: string; question_id: string | null }[] = [];
       if (!checked.skipped && question.type === 'open' && question.followUp.enabled && session.follow_ups < question.followUp.maxFollowUps) {
-        const transcript = (await repo.utterances(session.id)).map((u) => ({ speaker: u.speaker as 'ai' | 'participant', text: u.text }));
+        earlier = await repo.utterances(session.id);
         followUp = await deps.interviewer.followUp({
           systemPrompt: personalize(version.systemPrompt, known),
           question,
           answer: checked.text,
           asked: session.follow_ups,
           language: session.language,
-          transcript: [...transcript, { speaker: 'ai', text: asked }, { speaker: 'participant', text: checked.text }],
+          transcript: [
+            ...earlier.map((u) => ({ speaker: u.speaker as 'ai' | 'participant', text: u.text })),
+            { speaker: 'ai', text: asked },
+            { speaker: 'participant', text: checked.text },
+          ],
         });
       }
       const moveOn = followUp === null;
@@ -419,7 +414,9 @@ export function createSessionFlow(deps: {
       };
       const saved = await answers.save(session.id, { status: session.status, step_index: session.step_index, follow_ups: session.follow_ups }, patch, lines);
       if (!saved) throw staleAnswer(step);
-      return present({ ...loaded, session: { ...session, ...patch } });
+      // A follow-up's thread is what was said about this question, now including these lines.
+      const thread = followUp === null ? undefined : [...earlier, ...lines].filter((u) => u.question_id === question.id);
+      return present({ ...loaded, session: { ...session, ...patch } }, thread);
     },
 
     async heartbeat(sessionId: string): Promise<View> {

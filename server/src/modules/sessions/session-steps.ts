@@ -35,6 +35,19 @@ export interface ThreadLine {
   text: string;
 }
 
+/**
+ * The fields a sign of life sets (a heartbeat, an answer, a resume): an abandoned session is in
+ * progress again, and its abandon clock restarts.
+ */
+export function alive(session: Pick<SessionRow, 'abandon_after_minutes'>, at: Date) {
+  return {
+    status: 'in_progress',
+    last_seen_at: at.toISOString(),
+    abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
+    updated_at: at.toISOString(),
+  };
+}
+
 /** `{{name}}` and any prefilled or metadata value, in a question or the system prompt. */
 export function personalize(text: string, values: Record<string, unknown>): string {
   return text.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_all, key: string) => {

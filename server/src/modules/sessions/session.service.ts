@@ -8,6 +8,7 @@ import { parseJson, toJson } from '../../db/database.js';
 import { page, type Page } from '../../http/schemas.js';
 import type { CampaignService } from '../campaigns/campaign.service.js';
 import { acceptedSessionFileTypes, sniffSessionFile } from '../scripts/media-types.js';
+import { alive } from './session-steps.js';
 import { createSessionRepository, type SessionFilter, type SessionRow, type SessionSort } from './session.repository.js';
 
 type Obj = Record<string, unknown>;
@@ -72,6 +73,11 @@ export interface SessionFile {
 }
 
 /** The administrator's side of sessions: read them, pause and resume them, attach files. */
+/** A stored file as the API shows it. */
+function toSessionFile(f: { id: string; session_id: string; filename: string; content_type: string; size_bytes: number; sha256: string; created_at: string }): SessionFile {
+  return { id: f.id, sessionId: f.session_id, filename: f.filename, contentType: f.content_type, size: f.size_bytes, sha256: f.sha256, createdAt: f.created_at };
+}
+
 export function createSessionService(deps: { db: Db; clock: Clock; campaigns: CampaignService; storage: FileStorage }) {
   const repo = createSessionRepository(deps.db.kysely);
   const db = deps.db.kysely;
@@ -108,54 +114,41 @@ export function createSessionService(deps: { db: Db; clock: Clock; campaigns: Ca
       const session = await row(organizationId, id);
       if (session.status !== 'in_progress' && session.status !== 'abandoned') throw notActive(session, 'paused');
       const at = now();
-      if (!(await repo.update(id, { status: session.status }, { status: 'paused', paused_at: at, pause_reason: reason, abandon_at: null, updated_at: at }))) {
-        throw notActive(session, 'paused');
-      }
-      return toSession(await row(organizationId, id));
+      const patch = { status: 'paused', paused_at: at, pause_reason: reason, abandon_at: null, updated_at: at };
+      if (!(await repo.update(id, { status: session.status }, patch))) throw notActive(session, 'paused');
+      return toSession({ ...session, ...patch });
     },
 
     async resume(organizationId: string, id: string): Promise<Session> {
       const session = await row(organizationId, id);
       if (session.status !== 'paused') throw notActive(session, 'resumed');
-      const at = deps.clock.now();
-      const ok = await repo.update(id, { status: 'paused' }, {
-        status: 'in_progress',
-        paused_at: null,
-        pause_reason: null,
-        last_seen_at: at.toISOString(),
-        abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
-        updated_at: at.toISOString(),
-      });
-      if (!ok) throw notActive(session, 'resumed');
-      return toSession(await row(organizationId, id));
+      const patch = { ...alive(session, deps.clock.now()), paused_at: null, pause_reason: null };
+      if (!(await repo.update(id, { status: 'paused' }, patch))) throw notActive(session, 'resumed');
+      return toSession({ ...session, ...patch });
     },
 
     /** A sign of life (used by the SDK): keeps an in-progress session from being abandoned. */
     async heartbeat(organizationId: string, id: string): Promise<Session> {
       const session = await row(organizationId, id);
       if (session.status !== 'in_progress' && session.status !== 'abandoned') throw notActive(session, 'kept alive');
-      const at = deps.clock.now();
-      await repo.update(id, { status: session.status }, {
-        status: 'in_progress',
-        last_seen_at: at.toISOString(),
-        abandon_at: new Date(at.getTime() + session.abandon_after_minutes * 60_000).toISOString(),
-        updated_at: at.toISOString(),
-      });
-      return toSession(await row(organizationId, id));
+      const patch = alive(session, deps.clock.now());
+      if (!(await repo.update(id, { status: session.status }, patch))) throw notActive(session, 'kept alive');
+      return toSession({ ...session, ...patch });
     },
 
     async consent(organizationId: string, id: string, input: { granted: boolean; type: string; ip?: string | undefined }): Promise<Session> {
       const session = await row(organizationId, id);
       if (session.status === 'completed') throw notActive(session, 'given consent');
       const record = { granted: input.granted, type: input.type, at: now(), ip: input.ip ?? null, userAgent: null, source: 'api' };
-      await repo.update(id, {}, { consent: toJson(record), updated_at: record.at });
-      return toSession(await row(organizationId, id));
+      const patch = { consent: toJson(record), updated_at: record.at };
+      await repo.update(id, {}, patch);
+      return toSession({ ...session, ...patch });
     },
 
     async files(organizationId: string, id: string): Promise<SessionFile[]> {
       await row(organizationId, id);
       const rows = await db.selectFrom('session_files').selectAll().where('session_id', '=', id).orderBy('created_at', 'desc').execute();
-      return rows.map((f) => ({ id: f.id, sessionId: f.session_id, filename: f.filename, contentType: f.content_type, size: f.size_bytes, sha256: f.sha256, createdAt: f.created_at }));
+      return rows.map(toSessionFile);
     },
 
     /** Streams the upload to storage, and keeps it only if its bytes are an accepted type. */
@@ -186,7 +179,7 @@ export function createSessionService(deps: { db: Db; clock: Clock; campaigns: Ca
         created_at: now(),
       };
       await db.insertInto('session_files').values(record).execute();
-      return { id: record.id, sessionId: id, filename: record.filename, contentType: record.content_type, size: record.size_bytes, sha256: record.sha256, createdAt: record.created_at };
+      return toSessionFile(record);
     },
 
     async openFile(organizationId: string, id: string, fileId: string): Promise<{ file: SessionFile; stream: Readable }> {
@@ -194,7 +187,7 @@ export function createSessionService(deps: { db: Db; clock: Clock; campaigns: Ca
       const f = await db.selectFrom('session_files').selectAll().where('session_id', '=', id).where('id', '=', fileId).executeTakeFirst();
       if (!f) throw notFound('File', fileId);
       return {
-        file: { id: f.id, sessionId: f.session_id, filename: f.filename, contentType: f.content_type, size: f.size_bytes, sha256: f.sha256, createdAt: f.created_at },
+        file: toSessionFile(f),
         stream: deps.storage.read(f.storage_key),
       };
     },
