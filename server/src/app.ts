@@ -91,7 +91,8 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       links: services.links,
       events: services.emailEvents,
       vault: services.vault,
-      publicUrl: config.publicUrl,
+      organizations: services.organizations,
+      suppressions: services.suppressions,
     }),
   );
 

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { publicKeyFromDer } from './core/crypto.js';
 
 /**
  * The only reader of process.env. Parsed once at start-up, validated, frozen.
@@ -31,7 +32,18 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).max(320).optional(),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   EMAIL_RATE_PER_SECOND: z.coerce.number().min(0).max(100_000).default(10),
-  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(20).optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .min(20)
+    .refine((key) => {
+      try {
+        publicKeyFromDer(key);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be the base64 public key SendGrid shows for the signed event webhook')
+    .optional(),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(8).optional(),
   POSTMARK_WEBHOOK_USERNAME: z.string().min(1).optional(),
   POSTMARK_WEBHOOK_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),

@@ -84,7 +84,7 @@ export function createServices(deps: {
   const mailer = deps.mailer ?? (config.email.smtpUrl ? createSmtpMailer({ url: config.email.smtpUrl, poolSize: config.email.poolSize }) : undefined);
   const bucket = createSendBucket({ db, clock, ratePerSecond: config.email.ratePerSecond });
   const emailDelivery = createEmailDelivery({
-    db, clock, queue, mailer, from: config.email.from, publicUrl: config.publicUrl, vault, links,
+    db, clock, queue, mailer, from: config.email.from, publicUrl: config.publicUrl, organizations, vault, links,
     templates: emailTemplates, suppressions, events: emailEvents, bucket, logger,
   });
   const delivery = mailer ? emailDelivery : noEmailTransport;

@@ -53,6 +53,7 @@ describe('configuration', () => {
     ['PARLEY_SECRET', 'too-short'],
     ['LOG_LEVEL', 'verbose'],
     ['REDIS_URL', 'http://cache'],
+    ['SENDGRID_WEBHOOK_PUBLIC_KEY', 'bm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0'],
   ])('stops with a message naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ DATA_DIR: tmpdir(), PARLEY_SECRET: secret, [name]: value })).toThrowError(
       new RegExp(`^Invalid configuration:[\\s\\S]*${name}`),

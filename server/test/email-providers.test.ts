@@ -23,12 +23,15 @@ const otherEc = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const mailgunKey = `key-${randomBytes(16).toString('hex')}`;
 const postmark = { username: 'postmark-hook', password: `pm-${randomBytes(12).toString('hex')}` };
 
+/** An SNS address serving something that is not a certificate. */
+const notACertificateUrl = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-garbage.pem';
 /** Serves the SNS certificate and confirmation answers; remembers every URL asked for; refuses the rest. */
 const asked: string[] = [];
 const fetcher: RemoteFetcher = {
   async text(url) {
     asked.push(url);
     if (url === certUrl) return snsKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    if (url === notACertificateUrl) return 'this text is not a certificate';
     if (url.startsWith(confirmPrefix)) {
       return '<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>' + topicArn + ':1f0e</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>';
     }
@@ -456,6 +459,22 @@ describe('Amazon SES via SNS', () => {
       ];
       for (const url of lookalikes) await expectUnchanged((sent) => snsNotification(sesBounce(sent, 'Permanent'), { fields: { SigningCertURL: url } }));
       for (const url of [evil, ...lookalikes]) expect(asked).not.toContain(url);
+    });
+
+    it('a certificate address on SNS that serves something else', async () => {
+      await expectUnchanged((sent) => snsNotification(sesBounce(sent, 'Permanent'), { fields: { SigningCertURL: notACertificateUrl } }));
+      expect(asked).toContain(notACertificateUrl);
+    });
+
+    it('a certificate that cannot be fetched: 503, so that SNS delivers it again later', async () => {
+      const { api, campaign, send } = await setup();
+      const sent = await send('ses-unreachable');
+      const before = await snapshot(api, campaign.id, sent);
+      const missing = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-missing.pem';
+      const res = await postSes(snsNotification(sesBounce(sent, 'Permanent'), { fields: { SigningCertURL: missing } }));
+      expectRefused(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(asked).toContain(missing);
+      expect(await snapshot(api, campaign.id, sent)).toEqual(before);
     });
 
     it('a topic outside the allowlist, even when correctly signed', async () => {

@@ -1,5 +1,5 @@
 import {
-  createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual,
+  createCipheriv, createDecipheriv, createHash, createPublicKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject,
 } from 'node:crypto';
 
 export function sha256Hex(input: string | Buffer): string {
@@ -39,4 +39,9 @@ export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** A public key from its base64 DER (SPKI) form, as webhook providers show it; throws if it is not one. */
+export function publicKeyFromDer(base64: string): KeyObject {
+  return createPublicKey({ key: Buffer.from(base64, 'base64'), format: 'der', type: 'spki' });
 }

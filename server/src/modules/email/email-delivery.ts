@@ -18,6 +18,7 @@ import { createEmailRepository, type SendContext } from './email.repository.js';
 import type { SendBucket } from './send-bucket.js';
 import type { SuppressionService } from './suppression.service.js';
 import type { TrackingLinks } from './tracking-links.js';
+import type { OrganizationService } from '../organizations/organization.service.js';
 
 export const sendEmailJob = 'send-email';
 
@@ -62,6 +63,7 @@ export interface DeliveryDeps {
   mailer: Mailer | undefined;
   from: string | undefined;
   publicUrl: string;
+  organizations: Pick<OrganizationService, 'interviewUrl'>;
   vault: TokenVault;
   links: TrackingLinks;
   templates: EmailTemplateService;
@@ -166,8 +168,7 @@ export function createEmailDelivery(deps: DeliveryDeps): InviteDelivery & {
     const source = await deps.templates.resolve(ctx.organization_id, ref, kind, language);
 
     const token = deps.vault.reveal(ctx.invite_token_encrypted);
-    const linkBase = ctx.organization_domain ? `https://${ctx.organization_domain}` : deps.publicUrl;
-    const inviteUrl = `${linkBase}/interview/${token}`;
+    const inviteUrl = deps.organizations.interviewUrl({ domain: ctx.organization_domain }, token);
     const unsubscribeUrl = deps.links.unsubscribeUrl(ctx.id);
     const rendered = renderTemplate(source, {
       name: ctx.invite_name,

@@ -198,8 +198,6 @@ export function createEmailEvents(deps: { db: Db; clock: Clock; suppressions: Su
       if (ids.providerId) return repo.findByProviderId(ids.providerId);
       return undefined;
     },
-
-    apply,
   };
 }
 

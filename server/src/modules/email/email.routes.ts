@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseJson } from '../../db/database.js';
 import type { Db } from '../../db/database.js';
-import { commonErrors, paginated } from '../../http/schemas.js';
+import { commonErrors, paginated, paginationQuery } from '../../http/schemas.js';
 import type { InviteService } from '../invites/invite.service.js';
 import { inviteParams } from '../invites/invite.schemas.js';
 import type { EmailTemplateService } from './email-template.service.js';
@@ -12,7 +12,6 @@ import {
   suppressionParams, suppressionSchema, templateParams, templateSchema, updateTemplateBody,
 } from './email.schemas.js';
 import type { SuppressionService } from './suppression.service.js';
-import { paginationQuery } from '../../http/schemas.js';
 
 /** Suppressions, email templates and each invite's delivery history. */
 export function emailRoutes(deps: { db: Db; suppressions: SuppressionService; templates: EmailTemplateService; invites: InviteService }): FastifyPluginAsyncZod {

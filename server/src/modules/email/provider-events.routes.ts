@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RemoteFetcher } from '../../adapters/http/certificates.js';
 import type { EmailConfig } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
+import { publicKeyFromDer } from '../../core/crypto.js';
 import { AppError } from '../../core/errors.js';
 import type { EmailEvents } from './email-events.js';
 import { createMailgunParser } from './providers/mailgun.js';
@@ -28,6 +29,8 @@ export function providerEventRoutes(deps: {
   return async (app) => {
     // Signatures cover the exact bytes received, so the body is kept as text.
     app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    // Parsed once (config.ts has checked that it is a key).
+    const sendgridPublicKey = deps.email.sendgridPublicKey ? publicKeyFromDer(deps.email.sendgridPublicKey) : undefined;
     const mailgun = deps.email.mailgunSigningKey
       ? createMailgunParser({ signingKey: deps.email.mailgunSigningKey, now: () => deps.clock.now(), receipts: deps.receipts })
       : undefined;
@@ -39,8 +42,8 @@ export function providerEventRoutes(deps: {
           if (deps.email.sesTopicArns.length === 0) throw unconfigured();
           return { events: await parseSes(request, { topicArns: deps.email.sesTopicArns, fetcher: deps.fetcher }) };
         case 'sendgrid':
-          if (!deps.email.sendgridPublicKey) throw unconfigured();
-          return { events: parseSendgrid(request, { publicKey: deps.email.sendgridPublicKey }) };
+          if (!sendgridPublicKey) throw unconfigured();
+          return { events: parseSendgrid(request, { publicKey: sendgridPublicKey }) };
         case 'postmark':
           if (!deps.email.postmark) throw unconfigured();
           return { events: parsePostmark(request, deps.email.postmark) };

@@ -7,6 +7,8 @@ import type { EmailEvents } from './email-events.js';
 import { createEmailRepository } from './email.repository.js';
 import { escapeHtml } from './template-render.js';
 import type { TrackingLinks } from './tracking-links.js';
+import type { OrganizationService } from '../organizations/organization.service.js';
+import type { SuppressionService } from './suppression.service.js';
 
 const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -39,7 +41,7 @@ function page(reply: FastifyReply, status: number, lang: string, body: string) {
 }
 
 /** The open pixel, the click redirect and the unsubscribe page: public, and signed per message. */
-export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLinks; events: EmailEvents; vault: TokenVault; publicUrl: string }): FastifyPluginAsync {
+export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLinks; events: EmailEvents; vault: TokenVault; organizations: Pick<OrganizationService, 'interviewUrl'>; suppressions: Pick<SuppressionService, 'suppressedAmong'> }): FastifyPluginAsync {
   return async (app) => {
     const repo = createEmailRepository(deps.db.kysely);
     // RFC 8058 one-click unsubscribe posts "List-Unsubscribe=One-Click" as a form.
@@ -79,8 +81,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
       const id = deps.links.verify('click', request.params.token);
       const found = id ? await context(id) : undefined;
       if (!found) return page(reply, 404, 'en', `<p>${pages.en!.invalid}</p>`);
-      const base = found.domain ? `https://${found.domain}` : deps.publicUrl;
-      const target = `${base}/interview/${deps.vault.reveal(found.token_encrypted)}`;
+      const target = deps.organizations.interviewUrl({ domain: found.domain }, deps.vault.reveal(found.token_encrypted));
       try {
         if (byPerson(request.method) && !byScanner(request.headers['user-agent'], found.sent_at)) {
           await deps.events.record(found.id, { type: 'clicked', raw: { userAgent: request.headers['user-agent'] ?? null } }, 'tracking');
@@ -114,12 +115,7 @@ export function trackingRoutes(deps: { db: Db; clock: Clock; links: TrackingLink
     app.post<{ Params: { token: string } }>('/e/unsubscribe/:token', { schema: { hide: true } }, async (request, reply) => {
       const { found, lang, words } = await unsubscribe(request.params.token);
       if (!found) return page(reply, 404, lang, `<p>${words.invalid}</p>`);
-      const already = await deps.db.kysely
-        .selectFrom('suppressions')
-        .select('reason')
-        .where('organization_id', '=', found.organization_id)
-        .where('email', '=', found.to_address)
-        .executeTakeFirst();
+      const already = (await deps.suppressions.suppressedAmong(found.organization_id, [found.to_address])).size > 0;
       if (!already) await deps.events.record(found.id, { type: 'unsubscribed', detail: 'one-click or page' }, 'tracking');
       return page(reply, 200, lang, `<p>${withOrg(words.done, escapeHtml(found.organization_name))}</p>`);
     });

@@ -12,6 +12,7 @@ import { resolveExpiry, type ExpiryInput } from './invite-expiry.js';
 import { assertNotExpired, effectiveExpiry, effectiveStatus, type InviteStatus } from './invite-state.js';
 import type { SealedToken, TokenVault } from './invite-tokens.js';
 import { createInviteRepository, type InviteFilter, type InviteRecord, type InviteRepository, type Moment } from './invite.repository.js';
+import { interviewUrl } from '../organizations/organization.service.js';
 
 type Metadata = Record<string, string | number | boolean>;
 
@@ -98,7 +99,7 @@ export function createInviteService(deps: {
       email: record.email,
       name: record.name,
       status,
-      inviteUrl: `${linkBase}/interview/${token}`,
+      inviteUrl: interviewUrl(linkBase, token),
       emailStatus: record.email_status as EmailStatus,
       expiresAt,
       metadata: parseJson<Metadata>(record.metadata),

@@ -40,8 +40,15 @@ export function toOrganization(row: OrganizationRow): Organization {
   };
 }
 
+/** The interview link of a token under a link base (see `linkBase`). */
+export function interviewUrl(linkBase: string, token: string): string {
+  return `${linkBase}/interview/${token}`;
+}
+
 export function createOrganizationService(deps: { db: Db; clock: Clock; publicUrl: string }) {
   const repo = createOrganizationRepository(deps.db.kysely);
+  /** Where the organization's links point: its own domain, or PUBLIC_URL. */
+  const linkBase = (org: Pick<Organization, 'domain'>): string => (org.domain ? `https://${org.domain}` : deps.publicUrl);
 
   async function get(id: string): Promise<Organization> {
     const row = await repo.findById(id);
@@ -95,9 +102,9 @@ export function createOrganizationService(deps: { db: Db; clock: Clock; publicUr
     },
 
     /** Where an organization's links start: its custom domain, or PUBLIC_URL. */
-    linkBase(org: Pick<Organization, 'domain'>): string {
-      return org.domain ? `https://${org.domain}` : deps.publicUrl;
-    },
+    linkBase,
+    /** An invite's link: the organization's domain (or PUBLIC_URL), then /interview/<token>. */
+    interviewUrl: (org: Pick<Organization, 'domain'>, token: string): string => interviewUrl(linkBase(org), token),
   };
 }
 

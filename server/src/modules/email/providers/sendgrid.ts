@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { AppError } from '../../../core/errors.js';
 import type { EmailEventType } from '../email-events.js';
 import { detailOf, header, instant, parseJsonBody, record, text, type ProviderEvent, type ProviderRequest } from './provider.js';
@@ -15,12 +15,11 @@ const types: Record<string, EmailEventType | undefined> = {
 };
 
 /** Twilio SendGrid's signed Event Webhook: ECDSA (P-256, SHA-256) over timestamp + body. */
-export function parseSendgrid(request: ProviderRequest, deps: { publicKey: string }): ProviderEvent[] {
+export function parseSendgrid(request: ProviderRequest, deps: { publicKey: KeyObject }): ProviderEvent[] {
   const signature = header(request, 'x-twilio-email-event-webhook-signature');
   const timestamp = header(request, 'x-twilio-email-event-webhook-timestamp');
   if (!signature || !timestamp) throw new AppError('INVALID_SIGNATURE', 'missing SendGrid signature headers');
-  const key = createPublicKey({ key: Buffer.from(deps.publicKey, 'base64'), format: 'der', type: 'spki' });
-  const ok = verify('sha256', Buffer.from(timestamp + request.rawBody), key, Buffer.from(signature, 'base64'));
+  const ok = verify('sha256', Buffer.from(timestamp + request.rawBody), deps.publicKey, Buffer.from(signature, 'base64'));
   if (!ok) throw new AppError('INVALID_SIGNATURE', 'the SendGrid signature does not verify');
   const events = parseJsonBody(request.rawBody);
   if (!Array.isArray(events)) throw new AppError('INVALID_REQUEST', 'a SendGrid webhook carries an array of events');

@@ -94,8 +94,19 @@ export async function parseSes(request: ProviderRequest, deps: { topicArns: read
   if (!certUrl || !certUrl.pathname.endsWith('.pem')) throw new AppError('INVALID_SIGNATURE', 'SigningCertURL is not an SNS certificate');
   const algorithm = message.SignatureVersion === '2' ? 'RSA-SHA256' : message.SignatureVersion === '1' ? 'RSA-SHA1' : undefined;
   if (!algorithm) throw new AppError('INVALID_SIGNATURE', 'unknown SignatureVersion');
-  const certificate = await deps.fetcher.text(certUrl.toString());
-  const valid = createVerify(algorithm).update(stringToSign(message)).verify(certificate, message.Signature, 'base64');
+  let certificate: string;
+  try {
+    certificate = await deps.fetcher.text(certUrl.toString());
+  } catch {
+    // Unreachable or refused for now: a 5xx makes SNS deliver the message again later.
+    throw new AppError('SERVICE_UNAVAILABLE', 'the SNS signing certificate could not be fetched; try again later');
+  }
+  let valid: boolean;
+  try {
+    valid = createVerify(algorithm).update(stringToSign(message)).verify(certificate, message.Signature, 'base64');
+  } catch {
+    throw new AppError('INVALID_SIGNATURE', 'the SNS signing certificate is not one');
+  }
   if (!valid) throw new AppError('INVALID_SIGNATURE', 'the SNS signature does not verify');
 
   if (message.Type === 'SubscriptionConfirmation') {
