@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chrome } from '../participant.js';
 
 /** Debian's Chromium (`apt-get install chromium`); never a browser downloaded by Playwright. */
 export const chromiumPath = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,8 +27,6 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-const iPhoneUserAgent =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1';
 
 /** A phone: 390×844, touch, a mobile user agent; a fresh context has no cookies (another device). */
 export function phone(browser: Browser, options: { locale?: string } = {}): Promise<BrowserContext> {
@@ -36,7 +35,7 @@ export function phone(browser: Browser, options: { locale?: string } = {}): Prom
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
-    userAgent: iPhoneUserAgent,
+    userAgent: chrome,
     locale: options.locale ?? 'en-US',
   });
 }

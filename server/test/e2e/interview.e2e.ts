@@ -15,7 +15,6 @@ const builtPage = fileURLToPath(new URL('../../../web/dist/index.html', import.m
 let t: TestApp & { baseUrl: string };
 let browser: Browser;
 let api: Api;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   if (!existsSync(builtPage)) throw new Error(`${builtPage} is missing: run \`npm run build\` before \`npm run test:e2e\``);
@@ -30,7 +29,6 @@ afterAll(async () => {
 
 async function newPhone(locale?: string): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await phone(browser, locale ? { locale } : {});
-  contexts.push(context);
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   return { context, page, problems: watchProblems(page) };

@@ -183,6 +183,8 @@ export function App({ link }: { link: Link }) {
       const was = prev.view.step.kind;
       const takesOver = ['paused', 'ended', 'completed'].includes(next.step.kind) || was === 'paused';
       if (!takesOver || (was === 'paused' && next.step.kind === 'paused')) return;
+      // What the organizer or the clock decided replaces the screen, with any stale failure notice.
+      setFailure(null);
       setScreen({ kind: 'session', view: next });
       setAnnouncement(announcementFor(next.step, trRef.current));
     }, heartbeatMs);
@@ -275,43 +277,22 @@ function announcementFor(step: Step, tr: Translator): string {
   return '';
 }
 
+/** How each page about the link looks; its title and text are `<page>Title` and `<page>Body`. */
+const pageTones: Record<Page, 'neutral' | 'good' | 'warn'> = {
+  invalid: 'warn',
+  expired: 'warn',
+  completed: 'good',
+  cancelled: 'neutral',
+  unavailable: 'neutral',
+  declined: 'neutral',
+};
+
 function pageFor(page: Page, tr: Translator, options: { busy: boolean; onChangeMind: () => void }) {
-  switch (page) {
-    case 'invalid':
-      return (
-        <MessagePage tone="warn" title={tr.t('invalidTitle')}>
-          <p>{tr.t('invalidBody')}</p>
-        </MessagePage>
-      );
-    case 'expired':
-      return (
-        <MessagePage tone="warn" title={tr.t('expiredTitle')}>
-          <p>{tr.t('expiredBody')}</p>
-        </MessagePage>
-      );
-    case 'completed':
-      return (
-        <MessagePage tone="good" title={tr.t('completedTitle')}>
-          <p>{tr.t('completedBody')}</p>
-        </MessagePage>
-      );
-    case 'cancelled':
-      return (
-        <MessagePage tone="neutral" title={tr.t('cancelledTitle')}>
-          <p>{tr.t('cancelledBody')}</p>
-        </MessagePage>
-      );
-    case 'unavailable':
-      return (
-        <MessagePage tone="neutral" title={tr.t('unavailableTitle')}>
-          <p>{tr.t('unavailableBody')}</p>
-        </MessagePage>
-      );
-    case 'declined':
-      return (
-        <MessagePage tone="neutral" title={tr.t('declinedTitle')} action={{ label: tr.t('changeMind'), onClick: options.onChangeMind, busy: options.busy }}>
-          <p>{tr.t('declinedBody')}</p>
-        </MessagePage>
-      );
-  }
+  // Only consent declined can be undone from its page.
+  const action = page === 'declined' ? { label: tr.t('changeMind'), onClick: options.onChangeMind, busy: options.busy } : undefined;
+  return (
+    <MessagePage tone={pageTones[page]} title={tr.t(`${page}Title`)} {...(action ? { action } : {})}>
+      <p>{tr.t(`${page}Body`)}</p>
+    </MessagePage>
+  );
 }
