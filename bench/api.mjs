@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertServerBuilt, benchDir, createCleanup, envInt, formatTable, freePort, importDependency,
+  assertServerBuilt, benchDir, runBenchmark, envInt, formatTable, freePort, importDependency,
   median, okPerSecond, otherCpuMeter, parleyBin, parleyEnv, requestJson, resultLine, runAutocannon,
   runNode, startNode, tempDir, waitForOk,
 } from './lib.mjs';
@@ -297,15 +297,4 @@ async function benchmark({ autocannon, parley, parleyUrl, baselineUrl, adminKey,
   return 0;
 }
 
-const cleanup = createCleanup();
-let exitCode = 1;
-try {
-  exitCode = await main(cleanup);
-} catch (error) {
-  console.error(`bench:api failed: ${error?.stack ?? error}`);
-} finally {
-  await cleanup.run();
-}
-process.exitCode = exitCode;
-// autocannon or a socket could hold the event loop open; never hang after the figures.
-setTimeout(() => process.exit(exitCode), 5000).unref();
+await runBenchmark('api', main);

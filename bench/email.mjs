@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  assertServerBuilt, benchDir, createCleanup, envInt, epochMs, formatTable, freePort, importDependency, median,
+  assertServerBuilt, benchDir, runBenchmark, envInt, epochMs, formatTable, freePort, importDependency, median,
   otherCpuMeter, parleyBin, parleyEnv, processCpuSeconds, processMemory, requestJson, resultLine, runNode,
   startNode, tempDir, waitForOk,
 } from './lib.mjs';
@@ -414,16 +414,4 @@ async function benchmark(ctx) {
   return 0;
 }
 
-const cleanup = createCleanup();
-let exitCode = 1;
-try {
-  exitCode = await main(cleanup);
-} catch (error) {
-  console.error(`bench:email failed: ${error instanceof RoundError ? error.message : error?.stack ?? error}`);
-} finally {
-  await cleanup.run();
-}
-if (exitCode !== 0) console.error(`(after ${fmt(performance.now() / 1000, 0)} s)`);
-process.exitCode = exitCode;
-// A keep-alive socket could hold the event loop open; never hang after the figures.
-setTimeout(() => process.exit(exitCode), 5000).unref();
+await runBenchmark('email', main, { describeError: (error) => (error instanceof RoundError ? error.message : error?.stack ?? error) });

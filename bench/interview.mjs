@@ -16,7 +16,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  assertServerBuilt, benchDir, closedLoop, createCleanup, envInt, formatTable, freePort, importDependency, median, otherCpuMeter,
+  assertServerBuilt, benchDir, closedLoop, runBenchmark, envInt, formatTable, freePort, importDependency, median, otherCpuMeter,
   parleyBin, parleyEnv, percentile, processCpuSeconds, requestJson, resultLine, runNode, startNode, tempDir,
   timedHttpRequest, waitForOk,
 } from './lib.mjs';
@@ -597,16 +597,4 @@ async function sqliteFloor(file, seconds) {
   }
 }
 
-const cleanup = createCleanup();
-let exitCode = 1;
-try {
-  exitCode = await main(cleanup);
-} catch (error) {
-  console.error(`bench:interview failed: ${error?.stack ?? error}`);
-} finally {
-  await cleanup.run();
-}
-if (exitCode !== 0) console.error(`(after ${fmt(performance.now() / 1000, 0)} s)`);
-process.exitCode = exitCode;
-// A keep-alive socket could hold the event loop open; never hang after the figures.
-setTimeout(() => process.exit(exitCode), 5000).unref();
+await runBenchmark('interview', main);

@@ -14,7 +14,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  assertServerBuilt, benchDir, createCleanup, envInt, formatTable, freePort, importDependency, median,
+  assertServerBuilt, benchDir, runBenchmark, envInt, formatTable, freePort, importDependency, median,
   otherCpuMeter, parleyBin, parleyEnv, percentile, requestJson, resultLine, runNode, startNode, tempDir, waitForOk,
 } from './lib.mjs';
 
@@ -585,16 +585,4 @@ async function benchmark({ parley, parleyUrl, helloUrl, adminKey, baseline, pids
   return 0;
 }
 
-const cleanup = createCleanup();
-let exitCode = 1;
-try {
-  exitCode = await main(cleanup);
-} catch (error) {
-  console.error(`bench:invites failed: ${error?.stack ?? error}`);
-} finally {
-  await cleanup.run();
-}
-if (exitCode !== 0) console.error(`(after ${fmt(performance.now() / 1000, 0)} s)`);
-process.exitCode = exitCode;
-// A keep-alive socket could hold the event loop open; never hang after the figures.
-setTimeout(() => process.exit(exitCode), 5000).unref();
+await runBenchmark('invites', main);

@@ -408,3 +408,23 @@ export async function closedLoop(workers, durationMs, step) {
   if (failure) throw failure;
   return performance.now() - start;
 }
+
+/**
+ * Runs a benchmark's `main(cleanup)` (which resolves to an exit code), always cleans up (child
+ * servers, temporary directories), reports a failure with how long the run had lasted, and never
+ * lets an open socket keep the process alive after the figures.
+ */
+export async function runBenchmark(name, main, { describeError = (error) => error?.stack ?? error } = {}) {
+  const cleanup = createCleanup();
+  let exitCode = 1;
+  try {
+    exitCode = await main(cleanup);
+  } catch (error) {
+    console.error(`bench:${name} failed: ${describeError(error)}`);
+  } finally {
+    await cleanup.run();
+  }
+  if (exitCode !== 0) console.error(`(after ${(performance.now() / 1000).toFixed(0)} s)`);
+  process.exitCode = exitCode;
+  setTimeout(() => process.exit(exitCode), 5000).unref();
+}

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { importDependency, serverDir } from './lib.mjs';
+import { epochMs, importDependency, serverDir } from './lib.mjs';
 
 const messages = Number(process.env.MESSAGES ?? 10_000);
 const poolSize = Number(process.env.POOL_SIZE ?? 5);
@@ -22,7 +22,6 @@ const from = process.env.MAIL_FROM ?? 'Bench <bench@parley.test>';
 const publicUrl = process.env.PUBLIC_URL ?? 'http://127.0.0.1:3000';
 const prefix = process.env.RECIPIENT_PREFIX ?? 'raw';
 const noDelay = process.env.NO_DELAY === '1';
-const epochMs = () => performance.timeOrigin + performance.now();
 
 const nodemailer = await importDependency('nodemailer');
 const distModule = (path) => import(pathToFileURL(join(serverDir, 'dist', ...path.split('/'))).href);

@@ -8,14 +8,12 @@
 // Times are epoch milliseconds with sub-millisecond precision (performance.timeOrigin + now()),
 // comparable with the same clock in the parent. Runs until SIGTERM / SIGINT.
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { importDependency } from './lib.mjs';
+import { epochMs, importDependency } from './lib.mjs';
 
 const { SMTPServer } = await importDependency('smtp-server');
 const smtpPort = Number(process.env.SMTP_PORT);
 const controlPort = Number(process.env.CONTROL_PORT);
 const host = '127.0.0.1';
-const epochMs = () => performance.timeOrigin + performance.now();
 
 let state;
 /** Connections open right now (not reset between rounds). */
