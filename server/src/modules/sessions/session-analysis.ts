@@ -1,12 +1,12 @@
 import type { Db } from '../../db/database.js';
 import { parseJson, toJson } from '../../db/database.js';
-import { analyzeText, insights, overallSentiment, parseDevice } from '../../interviewer/analysis.js';
+import { analyzeText, insights } from '../../interviewer/analysis.js';
 import type { ScriptService } from '../scripts/script.service.js';
 import { createSessionRepository } from './session.repository.js';
 
 /**
  * What a completed session teaches: sentiment and keywords per participant line, the session's
- * overall sentiment, the device, and insights (ratings with NPS, choices, yes/no, keywords).
+ * overall sentiment, and insights (ratings with NPS, choices, yes/no, keywords).
  */
 export function createSessionAnalysis(deps: { db: Db; scripts: ScriptService }) {
   return async function analyze(sessionId: string): Promise<void> {
@@ -30,18 +30,14 @@ export function createSessionAnalysis(deps: { db: Db; scripts: ScriptService }) 
         const value = parseJson<{ value: string | number | boolean | null } | null>(u.value)?.value ?? null;
         if (u.question_id && u.kind === 'answer' && !answers.has(u.question_id)) answers.set(u.question_id, value);
       }
-      const overall = overallSentiment(scored.map((s) => s.sentiment));
       const found = insights(
         version?.questions ?? [],
         [...answers].map(([questionId, value]) => ({ questionId, value })),
         scored,
         session.language,
       );
-      await r.update(sessionId, {}, {
-        sentiment: toJson(overall),
-        analysis: toJson(found),
-        device: toJson(parseDevice(session.user_agent)),
-      });
+      // The session's overall sentiment is the one its insights carry (the device was stored at start).
+      await r.update(sessionId, {}, { sentiment: toJson(found.sentiment), analysis: toJson(found) });
     });
   };
 }
