@@ -123,7 +123,7 @@ export async function buildApp(services: Services, options: { logger?: FastifyBa
       await v1.register(campaignRoutes(services.campaigns));
       await v1.register(inviteRoutes(services.invites, services.inviteActions));
       await v1.register(sessionRoutes(services.sessions, config.sessionFileMaxBytes));
-      await v1.register(transcriptRoutes({ db: services.db, sessions: services.sessions, organizations: services.organizations }));
+      await v1.register(transcriptRoutes({ db: services.db, sessions: services.sessions, organizations: services.organizations, campaigns: services.campaigns }));
       await v1.register(
         emailRoutes({ db: services.db, suppressions: services.suppressions, templates: services.emailTemplates, invites: services.invites }),
       );

@@ -12,6 +12,7 @@ import { sessionParams } from './session.schemas.js';
 import { createSessionRepository } from './session.repository.js';
 import { toSrt, toText, toVtt, type TranscriptUtterance } from './transcript-format.js';
 import type { Db } from '../../db/database.js';
+import type { CampaignService } from '../campaigns/campaign.service.js';
 
 const flag = (fallback: boolean) => z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? fallback : v === 'true'));
 
@@ -43,7 +44,7 @@ const labels: Record<string, { ai: string; participant: string }> = {
 };
 
 /** A session's transcript in four formats, and its PDF. */
-export function transcriptRoutes(deps: { db: Db; sessions: SessionService; organizations: OrganizationService }): FastifyPluginAsyncZod {
+export function transcriptRoutes(deps: { db: Db; sessions: SessionService; organizations: OrganizationService; campaigns: CampaignService }): FastifyPluginAsyncZod {
   return async (app) => {
     const repo = createSessionRepository(deps.db.kysely);
 
@@ -122,9 +123,9 @@ export function transcriptRoutes(deps: { db: Db; sessions: SessionService; organ
         const q = request.query;
         const { session, utterances } = await lines(request.auth.organizationId, request.params.sessionId, false);
         const organization = await deps.organizations.get(request.auth.organizationId);
-        const campaign = await deps.db.kysely.selectFrom('campaigns').select('name').where('id', '=', session.campaign_id).executeTakeFirst();
+        const campaign = await deps.campaigns.load(request.auth.organizationId, session.campaign_id);
         const pdf = await renderSessionPdf({
-          title: campaign?.name ?? 'Interview',
+          title: campaign.name,
           organizationName: organization.name,
           branding: q.branding,
           logo: q.branding === 'custom' ? await fetchPublicImage(organization.logo) : null,
