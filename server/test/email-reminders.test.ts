@@ -151,6 +151,12 @@ describe('campaign delivery metrics', () => {
     expect(stats.medianStartToCompletion).toBe(1500);
     expect(stats.averageDuration).toBe(1500);
     expect((await api.get(`/v1/invites/${bounced.id}`)).body.emailStatus).toBe('bounced');
+
+    // The list gives each campaign its own figures (they are gathered for a whole page at once).
+    const quiet = await createCampaign(api, { scriptId: campaign.scriptId });
+    const listed = (await api.get('/v1/campaigns?limit=100')).body.data as Array<{ id: string; stats: Record<string, unknown> }>;
+    expect(listed.find((c) => c.id === campaign.id)!.stats).toMatchObject({ medianInviteToStart: 900, medianStartToCompletion: 1500, averageDuration: 1500 });
+    expect(listed.find((c) => c.id === quiet.id)!.stats).toMatchObject({ medianInviteToStart: null, medianStartToCompletion: null, averageDuration: 0 });
   });
 });
 

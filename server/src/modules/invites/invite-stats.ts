@@ -18,15 +18,26 @@ export function createInviteStats(deps: { db: Db; clock: Clock }): CampaignStats
   const repo = createInviteRepository(deps.db.kysely, deps.db.dialect);
   const db = deps.db.kysely;
 
-  /** Median of a per-invite duration (milliseconds) in one campaign; null when none is known. */
-  async function median(campaignId: string, column: 'start_delay_ms' | 'completion_ms'): Promise<number | null> {
-    const { n } = await db
+  type Duration = 'start_delay_ms' | 'completion_ms';
+
+  /**
+   * How many invites of each campaign know a duration, and their total: one query for all the
+   * campaigns of a page, along the (campaign_id, duration) index.
+   */
+  async function known(ids: string[], column: Duration): Promise<Map<string, { n: number; total: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db
       .selectFrom('invites')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('campaign_id', '=', campaignId)
+      .select(['campaign_id', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`sum(${sql.ref(column)})`.as('total')])
+      .where('campaign_id', 'in', ids)
       .where(column, 'is not', null)
-      .executeTakeFirstOrThrow();
-    const count = Number(n);
+      .groupBy('campaign_id')
+      .execute();
+    return new Map(rows.map((r) => [r.campaign_id, { n: Number(r.n), total: Number(r.total) }]));
+  }
+
+  /** Median of a per-invite duration (milliseconds) among `count` known ones; null when none is. */
+  async function median(campaignId: string, column: Duration, count: number): Promise<number | null> {
     if (count === 0) return null;
     const middle = await db
       .selectFrom('invites')
@@ -41,21 +52,16 @@ export function createInviteStats(deps: { db: Db; clock: Clock }): CampaignStats
     return values.reduce((a, b) => a + b, 0) / values.length;
   }
 
-  async function averageCompletion(campaignId: string): Promise<number> {
-    const row = await db
-      .selectFrom('invites')
-      .select(sql<number | null>`avg(completion_ms)`.as('avg'))
-      .where('campaign_id', '=', campaignId)
-      .where('completion_ms', 'is not', null)
-      .executeTakeFirstOrThrow();
-    return row.avg === null ? 0 : Math.round(Number(row.avg) / 1000);
-  }
-
   return {
     async forCampaigns(campaigns) {
       const now = deps.clock.now().toISOString();
       const ids = campaigns.map((c) => c.id);
-      const [stored, lapsed] = await Promise.all([repo.storedCounts(ids), repo.lapsedCounts(ids, now)]);
+      const [stored, lapsed, delays, completions] = await Promise.all([
+        repo.storedCounts(ids),
+        repo.lapsedCounts(ids, now),
+        known(ids, 'start_delay_ms'),
+        known(ids, 'completion_ms'),
+      ]);
       const result = new Map<string, CampaignStats>();
       for (const campaign of campaigns) {
         const counts = Object.fromEntries(inviteStatuses.map((s) => [s, 0])) as Record<InviteStatus, number>;
@@ -84,11 +90,13 @@ export function createInviteStats(deps: { db: Db; clock: Clock }): CampaignStats
           bounced: other['email:bounced'] ?? 0,
         };
         const started = other['ever:started'] ?? 0;
-        const [toStart, toComplete, average] = await Promise.all([
-          median(campaign.id, 'start_delay_ms'),
-          median(campaign.id, 'completion_ms'),
-          averageCompletion(campaign.id),
+        const completed = completions.get(campaign.id) ?? { n: 0, total: 0 };
+        const [toStart, toComplete] = await Promise.all([
+          median(campaign.id, 'start_delay_ms', delays.get(campaign.id)?.n ?? 0),
+          median(campaign.id, 'completion_ms', completed.n),
         ]);
+        // Average start-to-completion time, in seconds.
+        const average = completed.n === 0 ? 0 : Math.round(completed.total / completed.n / 1000);
         result.set(campaign.id, {
           totalInvites: inviteStatuses.reduce((sum, s) => sum + counts[s], 0),
           // An invite completes when its interview does.
